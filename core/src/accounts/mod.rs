@@ -1,0 +1,87 @@
+//! Accounts: finding users by identifier within an app, registering and logging in, the login
+//! log. Methods and plugins call these instead of touching tables.
+
+pub mod admin;
+pub mod log;
+pub mod login;
+pub mod register;
+
+use crate::api::client_info::ClientInfo;
+use crate::config::Effective;
+use crate::db::DbConn;
+use crate::db::models::users::{self, UserQuery, UserRow};
+use crate::error::ErrorCode;
+
+/// Where a request comes from: what registration and login record and sign tokens with.
+#[derive(Clone, Copy)]
+pub struct Origin<'a> {
+    pub now: i64,
+    pub effective: &'a Effective,
+    pub client: &'a ClientInfo,
+    /// The token the request carried ('' when none): a new login or registration revokes it.
+    pub token: &'a str,
+}
+
+/// `findUser` (spec §1.2): every match, and those allowed in the current app.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub total: usize,
+    pub matched: Vec<UserRow>,
+    /// A match outside the app, kept to tell "not in this app" from "no such account".
+    pub elsewhere: Option<UserRow>,
+}
+
+pub fn find_user(conn: &mut DbConn, query: &UserQuery, app_id: &str) -> diesel::QueryResult<Found> {
+    let all = users::find_matching(conn, query)?;
+    let mut found = Found {
+        total: all.len(),
+        ..Found::default()
+    };
+    for user in all {
+        let apps = users::apps_of(conn, &user.id)?;
+        if is_match_user_app(&apps, app_id) {
+            found.matched.push(user);
+        } else if found.elsewhere.is_none() {
+            found.elsewhere = Some(user);
+        }
+    }
+    Ok(found)
+}
+
+/// `isMatchUserApp` (spec §1.2) over the `user_apps` rows: `*` allows every app; no rows allow
+/// none (uni-id's `dcloud_appid: []`).
+pub fn is_match_user_app(apps: &[String], app_id: &str) -> bool {
+    apps.iter().any(|a| a == "*" || a == app_id)
+}
+
+/// The error for a user's `status` (spec §1.2 preLogin), if it bars logging in.
+pub fn status_error(status: i32) -> Option<ErrorCode> {
+    match status {
+        1 => Some(ErrorCode::AccountBanned),
+        2 => Some(ErrorCode::AccountAuditing),
+        3 => Some(ErrorCode::AccountAuditFailed),
+        4 => Some(ErrorCode::AccountClosed),
+        _ => None,
+    }
+}
+
+pub const STATUS_NORMAL: i32 = 0;
+pub const STATUS_BANNED: i32 = 1;
+pub const STATUS_CLOSED: i32 = 4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_matching_follows_dcloud_appid() {
+        let apps = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(is_match_user_app(&apps(&["*"]), "__UNI__A"));
+        assert!(is_match_user_app(&apps(&["__UNI__A"]), "__UNI__A"));
+        assert!(!is_match_user_app(&apps(&["__UNI__B"]), "__UNI__A"));
+        assert!(
+            !is_match_user_app(&apps(&[]), "__UNI__A"),
+            "empty list allows no app"
+        );
+    }
+}

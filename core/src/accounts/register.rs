@@ -1,0 +1,147 @@
+//! Registration (spec §1.2 `preRegister` + `postRegister`), atomic per identifier: the check for
+//! an existing account and the insert happen in one write transaction holding the identifier's
+//! lock, and the `user_identities` primary key backs it up.
+
+use rand::Rng;
+use serde_json::json;
+
+use crate::accounts::{Origin, find_user};
+use crate::db::models::users::{self, NewUser, UserQuery};
+use crate::db::{DbConn, is_unique_violation};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::tokens::{self, IssuedToken};
+
+/// uni-id's invite-code alphabet: no 0/1/I/O (spec §1.3 Fission).
+const INVITE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+pub struct Registration {
+    /// Identifiers that must be free in the current app.
+    pub query: UserQuery,
+    /// Fields of the new user (username, password, nickname, confirmed e-mail…).
+    pub user: NewUser,
+    /// Roles besides `userRegisterDefaultRole`.
+    pub roles: Vec<String>,
+    pub invite_code: Option<String>,
+    /// `registerAdmin`: refuse when any administrator exists (checked under the same lock).
+    pub first_admin: bool,
+}
+
+pub struct Registered {
+    pub uid: String,
+    pub token: IssuedToken,
+    pub password_confirmed: bool,
+}
+
+pub fn register(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult<Registered> {
+    let Origin {
+        now,
+        effective,
+        client,
+        token: request_token,
+    } = origin;
+    conn.write_tx(|conn| {
+        let mut keys = reg.query.lock_keys();
+        if reg.first_admin {
+            keys.push("role:admin".to_string());
+        }
+        conn.lock_keys(&keys)?;
+        if reg.first_admin {
+            if let Some((_, apps)) = users::first_with_role(conn, "admin")? {
+                let e = ApiError::new(ErrorCode::AdminExists);
+                return Err(if crate::accounts::is_match_user_app(&apps, &client.app_id) {
+                    e
+                } else {
+                    e.message("uni-id-admin-exist-in-other-apps")
+                });
+            }
+        }
+        let found = find_user(conn, &reg.query, &client.app_id)?;
+        if !found.matched.is_empty() {
+            return Err(ApiError::new(ErrorCode::AccountExists));
+        }
+
+        let user = &mut reg.user;
+        user.id = crate::ids::new_id(now);
+        user.username = user.username.take().map(|u| u.to_lowercase());
+        user.email = user.email.take().map(|e| e.trim().to_lowercase());
+        user.register_date = Some(now);
+        user.register_env = Some(
+            json!({
+                "appid": client.app_id,
+                "uni_platform": client.platform,
+                "os_name": client.os_name.clone().unwrap_or_default(),
+                "app_name": client.app_name.clone().unwrap_or_default(),
+                "app_version": client.app_version.clone().unwrap_or_default(),
+                "app_version_code": client.app_version_code.clone().unwrap_or_default(),
+                "channel": client.channel.clone().or_else(|| client.scene.clone()).unwrap_or_default(),
+                "client_ip": client.client_ip,
+            })
+            .to_string(),
+        );
+
+        if effective.auto_set_invite_code {
+            user.my_invite_code = Some(unused_invite_code(conn)?);
+        }
+
+        let mut roles = reg.roles.clone();
+        for role in &effective.user_register_default_role {
+            if !roles.contains(role) {
+                roles.push(role.clone());
+            }
+        }
+        let is_admin = roles.iter().any(|r| r == "admin");
+
+        match reg.invite_code.as_deref().filter(|c| !c.is_empty()) {
+            Some(code) => {
+                let inviter = users::find_by_invite_code(conn, code)?
+                    .ok_or_else(|| ApiError::new(ErrorCode::InvalidInviteCode))?;
+                let mut chain = vec![inviter.id.clone()];
+                chain.extend(parse_list(inviter.inviter_uid.as_deref()));
+                user.inviter_uid = Some(json!(chain).to_string());
+                user.invite_time = Some(now);
+            }
+            None if effective.force_invite_code && !is_admin => {
+                return Err(ApiError::new(ErrorCode::InvalidInviteCode));
+            }
+            None => {}
+        }
+
+        if !request_token.is_empty() {
+            tokens::revoke(conn, request_token)?;
+        }
+
+        let apps = vec![client.app_id.clone()];
+        users::insert(conn, user, &apps, &roles).map_err(|e| {
+            if is_unique_violation(&e) {
+                ApiError::new(ErrorCode::AccountExists).detail("identifier taken by a concurrent registration")
+            } else {
+                e.into()
+            }
+        })?;
+        let token = tokens::issue(conn, now, &user.id, effective, client)?;
+        Ok(Registered {
+            uid: user.id.clone(),
+            token,
+            password_confirmed: user.password.is_some(),
+        })
+    })
+}
+
+fn unused_invite_code(conn: &mut DbConn) -> ApiResult<String> {
+    let mut rng = rand::rngs::OsRng;
+    for _ in 0..10 {
+        let code: String = (0..6)
+            .map(|_| char::from(INVITE_ALPHABET[rng.gen_range(0..INVITE_ALPHABET.len())]))
+            .collect();
+        if !users::invite_code_taken(conn, &code)? {
+            return Ok(code);
+        }
+    }
+    Err(ApiError::new(ErrorCode::SetInviteCodeFailed))
+}
+
+/// A JSON string array column (`inviter_uid`, `tags`) as a list; anything else is empty.
+pub fn parse_list(text: Option<&str>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}

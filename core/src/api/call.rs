@@ -1,0 +1,88 @@
+//! What a method receives: the host, the checked client info, the request's config and token,
+//! and (for `auth` methods) who the token belongs to.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::api::client_info::ClientInfo;
+use crate::captcha::CaptchaCtx;
+use crate::config::Effective;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::host::Host;
+use crate::i18n::Locale;
+use crate::tokens::AuthInfo;
+use crate::validator::Validator;
+
+pub struct Call {
+    pub host: Host,
+    pub client: ClientInfo,
+    pub effective: Arc<Effective>,
+    /// `uniIdToken` as sent ('' when none).
+    pub token: String,
+    pub auth: Option<AuthInfo>,
+    pub locale: Locale,
+}
+
+impl Call {
+    pub fn now(&self) -> i64 {
+        self.host.clock.now_ms()
+    }
+
+    /// The token's owner; only `auth`/role methods have one.
+    pub fn auth(&self) -> ApiResult<&AuthInfo> {
+        self.auth
+            .as_ref()
+            .ok_or_else(|| ApiError::new(ErrorCode::CheckTokenFailed))
+    }
+
+    pub fn validator(&self) -> Arc<Validator> {
+        self.host.validator(self.effective.password_strength)
+    }
+
+    /// Text of a message in the caller's language.
+    pub fn text(&self, id: &str, args: &[(&str, String)]) -> String {
+        self.host.i18n.message(self.locale, id, args)
+    }
+}
+
+/// Captcha settings borrowed from the host.
+pub fn captcha_ctx(host: &Host, now: i64) -> CaptchaCtx<'_> {
+    CaptchaCtx {
+        config: &host.config.captcha,
+        secret: &host.settings.code_secret,
+        test_mode: host.config.test_mode,
+        now,
+    }
+}
+
+/// A parameter as a string when present and not blank (the validator already checked types).
+pub fn opt_str(params: &Value, key: &str) -> Option<String> {
+    match params.get(key) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// A required string parameter (the schema guarantees it; this only guards against a gap).
+pub fn req_str(params: &Value, key: &str) -> ApiResult<String> {
+    opt_str(params, key).ok_or_else(|| ApiError::param_required(key))
+}
+
+pub fn opt_bool(params: &Value, key: &str) -> Option<bool> {
+    params.get(key).and_then(Value::as_bool)
+}
+
+pub fn opt_i64(params: &Value, key: &str) -> Option<i64> {
+    params.get(key).and_then(Value::as_i64)
+}
+
+/// A list of strings, when the parameter is one.
+pub fn opt_strings(params: &Value, key: &str) -> Option<Vec<String>> {
+    params.get(key).and_then(Value::as_array).map(|items| {
+        items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    })
+}

@@ -1,0 +1,162 @@
+//! `clientInfo` (spec §1.1 steps 1–3): checked, platform-normalised, and with the fields the
+//! server knows better (`clientIP`, `userAgent`) overwritten.
+
+use serde_json::{Map, Value};
+
+use crate::config::platform;
+use crate::error::{ApiError, ErrorCode};
+
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// As sent (`app-android`, `h5`, `mp-weixin`…).
+    pub uni_platform: String,
+    /// Normalised (`app`, `web`, `mp-weixin`…): picks the platform config section.
+    pub platform: String,
+    pub app_id: String,
+    pub device_id: Option<String>,
+    pub locale: Option<String>,
+    pub client_ip: String,
+    pub user_agent: Option<String>,
+    pub os_name: Option<String>,
+    pub app_name: Option<String>,
+    pub app_version: Option<String>,
+    pub app_version_code: Option<String>,
+    pub channel: Option<String>,
+    pub scene: Option<String>,
+}
+
+const OPTIONAL_STRINGS: &[&str] = &[
+    "deviceId",
+    "osName",
+    "locale",
+    "clientIP",
+    "appName",
+    "appVersion",
+    "userAgent",
+    "uniIdToken",
+    "deviceBrand",
+    "deviceModel",
+    "osVersion",
+    "osLanguage",
+    "osTheme",
+    "romName",
+    "romVersion",
+];
+const OPTIONAL_NUMBER_OR_STRING: &[&str] = &["appVersionCode", "channel", "scene"];
+const OPTIONAL_NUMBERS: &[&str] = &[
+    "devicePixelRatio",
+    "windowWidth",
+    "windowHeight",
+    "screenWidth",
+    "screenHeight",
+];
+
+fn invalid(key: &str) -> ApiError {
+    ApiError::new(ErrorCode::InvalidParam)
+        .message("unid-invalid-client-info")
+        .arg("param", format!("clientInfo.{key}"))
+}
+
+impl ClientInfo {
+    /// Checks `value` like uni-id's `checkClientInfo`, but answers with a uni-id error code
+    /// instead of a plain exception.
+    pub fn parse(
+        value: Option<&Value>,
+        client_ip: String,
+        user_agent: Option<String>,
+    ) -> Result<ClientInfo, ApiError> {
+        let empty = Map::new();
+        let map = match value {
+            None | Some(Value::Null) => &empty,
+            Some(Value::Object(map)) => map,
+            Some(_) => return Err(invalid("")),
+        };
+        let required = |key: &str| -> Result<String, ApiError> {
+            match map.get(key) {
+                None | Some(Value::Null) => {
+                    Err(ApiError::param_required(format!("clientInfo.{key}")))
+                }
+                Some(Value::String(s)) if s.trim().is_empty() => {
+                    Err(ApiError::param_required(format!("clientInfo.{key}")))
+                }
+                Some(Value::String(s)) => Ok(s.clone()),
+                Some(_) => Err(invalid(key)),
+            }
+        };
+        let uni_platform = required("uniPlatform")?;
+        let app_id = required("appId")?;
+        for key in OPTIONAL_STRINGS {
+            match map.get(*key) {
+                None | Some(Value::Null) | Some(Value::String(_)) => {}
+                Some(_) => return Err(invalid(key)),
+            }
+        }
+        for key in OPTIONAL_NUMBER_OR_STRING {
+            match map.get(*key) {
+                None | Some(Value::Null) | Some(Value::String(_)) | Some(Value::Number(_)) => {}
+                Some(_) => return Err(invalid(key)),
+            }
+        }
+        for key in OPTIONAL_NUMBERS {
+            match map.get(*key) {
+                None | Some(Value::Null) | Some(Value::Number(_)) => {}
+                Some(_) => return Err(invalid(key)),
+            }
+        }
+        let string = |key: &str| match map.get(key) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        Ok(ClientInfo {
+            platform: platform::normalize(&uni_platform).to_string(),
+            uni_platform,
+            app_id,
+            device_id: string("deviceId"),
+            locale: string("locale"),
+            client_ip,
+            user_agent: user_agent.or_else(|| string("userAgent")),
+            os_name: string("osName"),
+            app_name: string("appName"),
+            app_version: string("appVersion"),
+            app_version_code: string("appVersionCode"),
+            channel: string("channel"),
+            scene: string("scene"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Result<ClientInfo, ApiError> {
+        ClientInfo::parse(Some(&v), "127.0.0.1".into(), None)
+    }
+
+    #[test]
+    fn requires_platform_and_app() {
+        let e = parse(json!({"appId": "__UNI__1"})).expect_err("missing uniPlatform");
+        assert_eq!(e.code, ErrorCode::ParamRequired);
+        assert_eq!(e.args[0].1, "clientInfo.uniPlatform");
+        let e = parse(json!({"uniPlatform": "web", "appId": "  "})).expect_err("blank appId");
+        assert_eq!(e.args[0].1, "clientInfo.appId");
+    }
+
+    #[test]
+    fn normalises_platform_and_checks_types() {
+        let c = parse(
+            json!({"uniPlatform": "h5", "appId": "a", "appVersionCode": 100, "windowWidth": 3}),
+        )
+        .expect("ok");
+        assert_eq!(c.platform, "web");
+        assert_eq!(c.app_version_code.as_deref(), Some("100"));
+        let e = parse(json!({"uniPlatform": "web", "appId": "a", "deviceId": 5}))
+            .expect_err("bad type");
+        assert_eq!(e.code, ErrorCode::InvalidParam);
+        let e = parse(json!({"uniPlatform": "web", "appId": "a", "windowWidth": "wide"}))
+            .expect_err("bad type");
+        assert_eq!(e.code, ErrorCode::InvalidParam);
+    }
+}

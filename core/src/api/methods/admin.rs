@@ -1,0 +1,237 @@
+//! `addUser`, `updateUser` (spec §1.3 Admin, role `admin`).
+//!
+//! Differences from uni-id, on purpose: `addUser` without `authorizedApp` authorises the
+//! administrator's own app instead of none (spec §17.9), and banning a user, changing their
+//! roles, apps or password in `updateUser` revokes their tokens at once.
+
+use serde_json::{Value, json};
+
+use crate::accounts::{STATUS_NORMAL, find_user};
+use crate::api::call::{Call, opt_i64, opt_str, opt_strings, req_str};
+use crate::api::methods::{Access, MethodSpec, Reply};
+use crate::db::models::users::{self, NewUser, UserChanges, UserQuery};
+use crate::db::{DbConn, is_unique_violation};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::passwords::NewHash;
+use crate::secret::Secret;
+use crate::tokens;
+use crate::validator::{Field, Schema};
+use crate::{method, reply};
+
+const ADMIN: Access = Access::Role(&["admin"]);
+
+static ADD_USER: &Schema = &[
+    ("username", Field::required("username")),
+    ("password", Field::required("password")),
+    ("authorizedApp", Field::optional("array<string>")),
+    ("nickname", Field::optional("nickname")),
+    ("role", Field::optional("array<string>")),
+    ("mobile", Field::optional("mobile")),
+    ("email", Field::optional("email")),
+    ("tags", Field::optional("array<string>")),
+    ("status", Field::optional("number")),
+];
+
+static UPDATE_USER: &Schema = &[
+    ("uid", Field::required("string")),
+    ("username", Field::required("username")),
+    ("password", Field::optional("password")),
+    ("authorizedApp", Field::optional("array<string>")),
+    ("nickname", Field::optional("nickname")),
+    ("role", Field::optional("array<string>")),
+    ("mobile", Field::optional("mobile")),
+    ("email", Field::optional("email")),
+    ("tags", Field::optional("array<string>")),
+    ("status", Field::optional("number")),
+];
+
+pub fn methods() -> Vec<MethodSpec> {
+    vec![
+        method!("addUser", ADMIN, ADD_USER, add_user),
+        method!("updateUser", ADMIN, UPDATE_USER, update_user),
+    ]
+}
+
+/// `status` must be one of uni-id's values (spec §12.1).
+fn status_param(params: &Value) -> ApiResult<Option<i32>> {
+    match opt_i64(params, "status") {
+        None if params.get("status").is_some_and(|v| !v.is_null()) => {
+            Err(ApiError::new(ErrorCode::InvalidParam))
+        }
+        None => Ok(None),
+        Some(s @ 0..=4) => Ok(Some(s as i32)),
+        Some(_) => Err(ApiError::new(ErrorCode::InvalidParam)),
+    }
+}
+
+/// Fails with `uni-id-account-exists` when another user holds one of the identifiers in one of
+/// `apps`.
+fn check_free(
+    conn: &mut DbConn,
+    query: &UserQuery,
+    apps: &[String],
+    except: Option<&str>,
+) -> ApiResult<()> {
+    let all_apps = apps.iter().any(|a| a == "*");
+    for app in apps {
+        let found = find_user(conn, query, app)?;
+        if found.matched.iter().any(|u| Some(u.id.as_str()) != except) {
+            return Err(ApiError::new(ErrorCode::AccountExists));
+        }
+        if all_apps
+            && (found.total > found.matched.len()
+                || found
+                    .elsewhere
+                    .as_ref()
+                    .is_some_and(|u| Some(u.id.as_str()) != except))
+        {
+            return Err(ApiError::new(ErrorCode::AccountExists));
+        }
+    }
+    Ok(())
+}
+
+fn map_unique(e: diesel::result::Error) -> ApiError {
+    if is_unique_violation(&e) {
+        ApiError::new(ErrorCode::AccountExists)
+    } else {
+        e.into()
+    }
+}
+
+async fn add_user(call: Call, params: Value) -> ApiResult<Reply> {
+    let username = req_str(&params, "username")?.to_lowercase();
+    let password = req_str(&params, "password")?;
+    let status = status_param(&params)?;
+    let apps = opt_strings(&params, "authorizedApp")
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| vec![call.client.app_id.clone()]);
+    let roles = opt_strings(&params, "role").unwrap_or_default();
+    let mobile = opt_str(&params, "mobile");
+    let email = opt_str(&params, "email").map(|e| e.trim().to_lowercase());
+    let hash = call
+        .host
+        .hasher
+        .hash(
+            Secret::new(password),
+            call.effective.password_secrets.clone(),
+        )
+        .await?;
+    let now = call.now();
+    let user = NewUser {
+        id: crate::ids::new_id(now),
+        username: Some(username.clone()),
+        password: Some(hash.hash),
+        password_secret_version: hash.version,
+        nickname: opt_str(&params, "nickname"),
+        mobile_confirmed: i32::from(mobile.is_some()),
+        mobile: mobile.clone(),
+        email_confirmed: i32::from(email.is_some()),
+        email: email.clone(),
+        status: status.unwrap_or(STATUS_NORMAL),
+        tags: Some(json!(opt_strings(&params, "tags").unwrap_or_default()).to_string()),
+        register_date: Some(now),
+        ..Default::default()
+    };
+    let query = UserQuery {
+        username: Some(username),
+        mobile,
+        email,
+        ..Default::default()
+    };
+    call.host
+        .db
+        .run(move |conn| {
+            conn.write_tx(|conn| {
+                conn.lock_keys(&query.lock_keys())?;
+                check_free(conn, &query, &apps, None)?;
+                users::insert(conn, &user, &apps, &roles).map_err(map_unique)?;
+                Ok(reply! { "uid" => user.id })
+            })
+        })
+        .await
+}
+
+async fn update_user(call: Call, params: Value) -> ApiResult<Reply> {
+    let uid = req_str(&params, "uid")?;
+    let username = req_str(&params, "username")?.to_lowercase();
+    let status = status_param(&params)?;
+    let apps = opt_strings(&params, "authorizedApp");
+    let roles = opt_strings(&params, "role");
+    let mobile = opt_str(&params, "mobile");
+    let email = opt_str(&params, "email").map(|e| e.trim().to_lowercase());
+    let hash: Option<NewHash> = match opt_str(&params, "password") {
+        Some(p) => Some(
+            call.host
+                .hasher
+                .hash(Secret::new(p), call.effective.password_secrets.clone())
+                .await?,
+        ),
+        None => None,
+    };
+    let mut changes = UserChanges {
+        username: Some(Some(username.clone())),
+        nickname: opt_str(&params, "nickname").map(Some),
+        status,
+        tags: opt_strings(&params, "tags").map(|t| Some(json!(t).to_string())),
+        ..Default::default()
+    };
+    if let Some(m) = &mobile {
+        changes.mobile = Some(Some(m.clone()));
+        changes.mobile_confirmed = Some(1);
+    }
+    if let Some(e) = &email {
+        changes.email = Some(Some(e.clone()));
+        changes.email_confirmed = Some(1);
+    }
+    let password_changed = hash.is_some();
+    if let Some(h) = hash {
+        changes.password = Some(Some(h.hash));
+        changes.password_secret_version = Some(h.version);
+    }
+    let query = UserQuery {
+        username: Some(username),
+        mobile,
+        email,
+        ..Default::default()
+    };
+    let now = call.now();
+    call.host
+        .db
+        .run(move |conn| {
+            conn.write_tx(|conn| {
+                let user = users::find_by_id(conn, &uid)?
+                    .ok_or_else(|| ApiError::new(ErrorCode::AccountNotExists))?;
+                conn.lock_keys(&query.lock_keys())?;
+                let current_apps = users::apps_of(conn, &uid)?;
+                let target_apps = apps.clone().unwrap_or(current_apps.clone());
+                check_free(conn, &query, &target_apps, Some(&uid))?;
+                users::update(conn, &uid, &changes).map_err(map_unique)?;
+                let current_roles = users::roles_of(conn, &uid)?;
+                let mut revoke = password_changed
+                    || status.is_some_and(|s| s != STATUS_NORMAL && s != user.status);
+                if let Some(mut roles) = roles {
+                    roles.sort();
+                    roles.dedup();
+                    if roles != current_roles {
+                        users::set_roles(conn, &uid, &roles)?;
+                        // Tokens carry the roles: old ones must not outlive the change.
+                        revoke = true;
+                    }
+                }
+                if let Some(mut apps) = apps {
+                    apps.sort();
+                    apps.dedup();
+                    if apps != current_apps {
+                        users::set_apps(conn, &uid, &apps).map_err(map_unique)?;
+                        revoke = true;
+                    }
+                }
+                if revoke {
+                    tokens::revoke_all(conn, &uid, now)?;
+                }
+                Ok(reply! {})
+            })
+        })
+        .await
+}

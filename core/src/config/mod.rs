@@ -1,0 +1,494 @@
+//! Typed configuration, validated at boot.
+//!
+//! One file (TOML, or a uni-id `config.json` used as-is) holds uni-id's own keys at the top
+//! level (spec §4) plus unid's sections `[server]`, `[database]`, `[captcha]`, `[throttle]`,
+//! `[plugins.<id>]`. Every unknown key is an error naming it. Nothing here reads the process
+//! environment directly: the CLI passes overrides in, so tests stay hermetic.
+
+pub mod effective;
+pub mod platform;
+pub mod settings;
+pub mod uni_id;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use effective::Effective;
+pub use settings::Settings;
+use uni_id::{AppConfig, UniIdKeys};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid {format}: {message}")]
+    Syntax {
+        path: String,
+        format: &'static str,
+        message: String,
+    },
+    #[error("config key `{key}`: {message}")]
+    Key { key: String, message: String },
+    #[error("config key `{key}` is invalid: expected {expected}")]
+    Invalid { key: String, expected: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ConfigError {
+    pub fn invalid(key: impl Into<String>, expected: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            key: key.into(),
+            expected: expected.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on; `UNID_LISTEN` overrides it.
+    pub listen: String,
+    /// The URL users reach unid at (links in mail, redirects). Defaults to `http://<listen>`.
+    pub public_url: Option<String>,
+    /// Refuse to start in test mode.
+    pub production: bool,
+    /// Where the SQLite database and generated secrets live.
+    pub data_dir: PathBuf,
+    /// Largest request body accepted by the API, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".to_string(),
+            public_url: None,
+            production: false,
+            data_dir: PathBuf::from("unid-data"),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/to/file.db` or `postgres://…`; `UNID_DATABASE_URL` overrides it.
+    /// Default: SQLite at `<dataDir>/unid.db`.
+    pub url: Option<String>,
+    /// Connections kept by the pool.
+    pub pool_size: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: None,
+            pool_size: 16,
+        }
+    }
+}
+
+/// uni-captcha's settings (spec §8.3) with its key names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct CaptchaConfig {
+    pub width: u32,
+    pub height: u32,
+    pub background: String,
+    /// Characters per captcha.
+    pub size: usize,
+    pub noise: u32,
+    pub color: bool,
+    /// Seconds a captcha stays valid.
+    pub expires_date: u64,
+    /// Per-scene overrides, e.g. `[captcha.scene.register] expiresDate = 60`.
+    pub scene: BTreeMap<String, CaptchaSceneConfig>,
+}
+
+impl Default for CaptchaConfig {
+    fn default() -> Self {
+        CaptchaConfig {
+            width: 150,
+            height: 50,
+            background: "#FFFAE8".to_string(),
+            size: 4,
+            noise: 4,
+            color: false,
+            expires_date: 180,
+            scene: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CaptchaSceneConfig {
+    pub expires_date: Option<u64>,
+    pub size: Option<usize>,
+}
+
+/// Limits unid adds to uni-id's per-account-and-IP `passwordErrorLimit` (spec §7).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ThrottleConfig {
+    /// Failed logins of one account (from any IP) within `accountWindow` after which a captcha
+    /// is always required.
+    pub account_captcha_after: u32,
+    /// Failed logins of one account (from any IP) within `accountWindow` after which it is
+    /// locked until the window ends.
+    pub account_lock_after: u32,
+    /// Seconds.
+    pub account_window: u64,
+    /// Failed logins from one IP (any account) within `ipWindow` after which that IP is locked
+    /// until the window ends.
+    pub ip_lock_after: u32,
+    /// Seconds.
+    pub ip_window: u64,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        ThrottleConfig {
+            account_captcha_after: 10,
+            account_lock_after: 100,
+            account_window: 3600,
+            ip_lock_after: 100,
+            ip_window: 3600,
+        }
+    }
+}
+
+/// Format of new password hashes (spec §5; Argon2id is unid's default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum PasswordHashKind {
+    #[default]
+    #[serde(rename = "argon2id")]
+    Argon2id,
+    #[serde(rename = "hmac-sha256")]
+    HmacSha256,
+}
+
+/// unid's own top-level keys, next to uni-id's.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UnidKeys {
+    test_mode: Option<bool>,
+    password_hash: Option<PasswordHashKind>,
+    server: Option<ServerConfig>,
+    database: Option<DatabaseConfig>,
+    captcha: Option<CaptchaConfig>,
+    throttle: Option<ThrottleConfig>,
+    plugins: Option<BTreeMap<String, Value>>,
+}
+
+const UNID_KEYS: &[&str] = &[
+    "testMode",
+    "passwordHash",
+    "server",
+    "database",
+    "captcha",
+    "throttle",
+    "plugins",
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// One entry for a single-app config; several for uni-id's array form or `[[apps]]`.
+    pub apps: Vec<AppConfig>,
+    pub test_mode: bool,
+    pub password_hash: PasswordHashKind,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub captcha: CaptchaConfig,
+    pub throttle: ThrottleConfig,
+    pub plugins: BTreeMap<String, Value>,
+    /// The file this came from, if any.
+    pub source: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads `path` (`.json` → JSON, anything else → TOML).
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let mut config = if is_json {
+            Config::from_json_str(&text, &path.display().to_string())?
+        } else {
+            Config::from_toml_str(&text, &path.display().to_string())?
+        };
+        config.source = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let value: Value = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: origin.to_string(),
+            format: "TOML",
+            message: e.to_string(),
+        })?;
+        Config::from_value(value)
+    }
+
+    pub fn from_json_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: origin.to_string(),
+            format: "JSON",
+            message: e.to_string(),
+        })?;
+        Config::from_value(value)
+    }
+
+    /// Builds a config from a parsed document: a uni-id object, a uni-id array of app
+    /// configs (spec §4.1), or a unid TOML document.
+    pub fn from_value(value: Value) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        match value {
+            Value::Array(entries) => {
+                config.apps = parse_app_list(entries, "")?;
+            }
+            Value::Object(map)
+                if !map.is_empty() && map.keys().all(|k| k.parse::<usize>().is_ok()) =>
+            {
+                // uni-id also accepts an object with numeric keys as the array form.
+                let mut entries: Vec<(usize, Value)> = map
+                    .into_iter()
+                    .filter_map(|(k, v)| k.parse().ok().map(|i| (i, v)))
+                    .collect();
+                entries.sort_by_key(|(i, _)| *i);
+                config.apps = parse_app_list(entries.into_iter().map(|(_, v)| v).collect(), "")?;
+            }
+            Value::Object(mut map) => {
+                let mut unid = Map::new();
+                for key in UNID_KEYS {
+                    if let Some(v) = map.remove(*key) {
+                        unid.insert((*key).to_string(), v);
+                    }
+                }
+                let keys: UnidKeys = typed(Value::Object(unid), "")?;
+                config.test_mode = keys.test_mode.unwrap_or(false);
+                config.password_hash = keys.password_hash.unwrap_or_default();
+                config.server = keys.server.unwrap_or_default();
+                config.database = keys.database.unwrap_or_default();
+                config.captcha = keys.captcha.unwrap_or_default();
+                config.throttle = keys.throttle.unwrap_or_default();
+                config.plugins = keys.plugins.unwrap_or_default();
+                if let Some(apps) = map.remove("apps") {
+                    if let Some(key) = map.keys().next() {
+                        return Err(ConfigError::Key {
+                            key: key.clone(),
+                            message:
+                                "uni-id keys go inside each [[apps]] entry when [[apps]] is used"
+                                    .into(),
+                        });
+                    }
+                    let Value::Array(entries) = apps else {
+                        return Err(ConfigError::invalid(
+                            "apps",
+                            "an array of app configs ([[apps]])",
+                        ));
+                    };
+                    config.apps = parse_app_list(entries, "apps")?;
+                } else {
+                    config.apps = vec![parse_app(map, "")?];
+                }
+            }
+            _ => {
+                return Err(ConfigError::Other(
+                    "the config must be an object (or uni-id's array of app configs)".into(),
+                ));
+            }
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Applies `UNID_LISTEN` / `UNID_DATABASE_URL` style overrides.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+        if let Some(listen) = get("UNID_LISTEN").filter(|v| !v.is_empty()) {
+            self.server.listen = listen;
+        }
+        if let Some(url) = get("UNID_DATABASE_URL").filter(|v| !v.is_empty()) {
+            self.database.url = Some(url);
+        }
+    }
+
+    /// Cross-field checks that do not depend on generated secrets.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.server.production && self.test_mode {
+            return Err(ConfigError::invalid(
+                "testMode",
+                "false when [server] production = true (test mode accepts fixed captcha and codes)",
+            ));
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err(ConfigError::invalid("server.maxBodyBytes", "at least 1024"));
+        }
+        if self.database.pool_size == 0 {
+            return Err(ConfigError::invalid("database.poolSize", "at least 1"));
+        }
+        if self.captcha.size == 0 || self.captcha.size > 8 {
+            return Err(ConfigError::invalid("captcha.size", "between 1 and 8"));
+        }
+        if self.captcha.expires_date == 0 {
+            return Err(ConfigError::invalid(
+                "captcha.expiresDate",
+                "seconds, at least 1",
+            ));
+        }
+        let t = &self.throttle;
+        for (key, v) in [
+            ("throttle.accountCaptchaAfter", t.account_captcha_after),
+            ("throttle.accountLockAfter", t.account_lock_after),
+            ("throttle.ipLockAfter", t.ip_lock_after),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::invalid(key, "at least 1"));
+            }
+        }
+        for (key, v) in [
+            ("throttle.accountWindow", t.account_window),
+            ("throttle.ipWindow", t.ip_window),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::invalid(key, "seconds, at least 1"));
+            }
+        }
+        if self.apps.len() > 1 {
+            for (i, app) in self.apps.iter().enumerate() {
+                if app.keys.dcloud_appid.is_none() && app.keys.is_default_config != Some(true) {
+                    return Err(ConfigError::invalid(
+                        format!("apps[{i}].dcloudAppid"),
+                        "an appid (or isDefaultConfig = true) in every entry of a multi-app config",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.server.data_dir.join("unid.db").display()
+            ),
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        match &self.server.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.server.listen),
+        }
+    }
+
+    /// `[plugins.<id>]` as a typed struct; `Default` when the section is absent.
+    pub fn plugin_section<T: DeserializeOwned + Default>(
+        &self,
+        id: &str,
+    ) -> Result<T, ConfigError> {
+        match self.plugins.get(id) {
+            None => Ok(T::default()),
+            Some(v) => typed(v.clone(), &format!("plugins.{id}")),
+        }
+    }
+}
+
+fn parse_app_list(entries: Vec<Value>, where_: &str) -> Result<Vec<AppConfig>, ConfigError> {
+    if entries.is_empty() {
+        return Err(ConfigError::invalid(
+            if where_.is_empty() { "config" } else { where_ },
+            "at least one app config",
+        ));
+    }
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let here = if where_.is_empty() {
+                format!("[{i}]")
+            } else {
+                format!("{where_}[{i}]")
+            };
+            match entry {
+                Value::Object(map) => parse_app(map, &here),
+                _ => Err(ConfigError::invalid(here, "an object")),
+            }
+        })
+        .collect()
+}
+
+fn parse_app(mut map: Map<String, Value>, where_: &str) -> Result<AppConfig, ConfigError> {
+    let platform_keys: Vec<String> = map
+        .keys()
+        .filter(|k| platform::is_platform_key(k))
+        .cloned()
+        .collect();
+    let mut platforms = BTreeMap::new();
+    for key in platform_keys {
+        let here = join(where_, &key);
+        let section = map.remove(&key).unwrap_or(Value::Null);
+        let keys: UniIdKeys = typed(section, &here)?;
+        platforms.insert(key, keys);
+    }
+    let keys: UniIdKeys = typed(Value::Object(map), where_)?;
+    Ok(AppConfig { keys, platforms })
+}
+
+fn join(where_: &str, key: &str) -> String {
+    if where_.is_empty() {
+        key.to_string()
+    } else {
+        format!("{where_}.{key}")
+    }
+}
+
+/// Deserializes with the failing key's full path in the error.
+fn typed<T: DeserializeOwned>(value: Value, where_: &str) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let key = match (where_.is_empty(), path == ".") {
+            (true, _) => path,
+            (false, true) => where_.to_string(),
+            (false, false) => format!("{where_}.{path}"),
+        };
+        let inner = e.into_inner().to_string();
+        // serde names an unknown field only in its message; move it into the key path.
+        if let Some(rest) = inner.strip_prefix("unknown field `") {
+            if let Some((field, _)) = rest.split_once('`') {
+                let key = if key == "." || key.is_empty() {
+                    field.to_string()
+                } else {
+                    format!("{key}.{field}")
+                };
+                return ConfigError::Key {
+                    key,
+                    message: "unknown key".to_string(),
+                };
+            }
+        }
+        ConfigError::Key {
+            key,
+            message: inner,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;

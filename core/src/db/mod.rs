@@ -1,0 +1,250 @@
+//! Storage: one diesel codebase over SQLite (the embedded default) and PostgreSQL.
+//!
+//! Queries are written once and compiled for both backends with [`db_run!`]; SQL that differs
+//! between them lives only inside an explicit `match` on [`DbConn`]. All database work runs on
+//! tokio's blocking pool through [`Db::run`], never on the async executor.
+
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{ApiError, ApiResult};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+pub type PoolError = diesel::r2d2::PoolError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL {0:?}: use sqlite://path/to/file.db or postgres://…")]
+    Url(String),
+    #[error("cannot open the database: {0}")]
+    Pool(#[from] PoolError),
+    #[error("cannot create the database directory {path}: {source}")]
+    Dir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+#[derive(Clone)]
+pub enum DbPool {
+    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
+    Postgres(Pool<ConnectionManager<PgConnection>>),
+}
+
+pub enum DbConn {
+    Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
+    Postgres(PooledConnection<ConnectionManager<PgConnection>>),
+}
+
+/// Runs `$body` with `$conn` bound to the concrete connection of either backend.
+#[macro_export]
+macro_rules! db_run {
+    ($conn:ident: $body:block) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($conn) => {
+                let $conn: &mut ::diesel::SqliteConnection = &mut *$conn;
+                $body
+            }
+            $crate::db::DbConn::Postgres($conn) => {
+                let $conn: &mut ::diesel::PgConnection = &mut *$conn;
+                $body
+            }
+        }
+    };
+}
+
+/// Per-connection SQLite settings: WAL for concurrent readers, foreign keys on, and a busy
+/// timeout so writers queue instead of failing.
+#[derive(Debug)]
+struct SqliteSetup;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqliteSetup {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(
+            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+impl DbPool {
+    /// Opens a pool for `url` (`sqlite://…`, `sqlite:…`, a `*.db` path, or `postgres://…`).
+    pub fn connect(url: &str, size: u32) -> Result<DbPool, DbError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let manager = ConnectionManager::<PgConnection>::new(url);
+            let pool = Pool::builder()
+                .max_size(size)
+                .connection_timeout(Duration::from_secs(10))
+                .build(manager)?;
+            return Ok(DbPool::Postgres(pool));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .or_else(|| (url.ends_with(".db") || url == ":memory:").then_some(url))
+            .ok_or_else(|| DbError::Url(url.to_string()))?;
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|source| DbError::Dir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+        let manager = ConnectionManager::<SqliteConnection>::new(path);
+        let pool = Pool::builder()
+            .max_size(size)
+            .connection_timeout(Duration::from_secs(10))
+            .connection_customizer(Box::new(SqliteSetup))
+            .build(manager)?;
+        Ok(DbPool::Sqlite(pool))
+    }
+
+    pub fn get(&self) -> Result<DbConn, PoolError> {
+        Ok(match self {
+            DbPool::Sqlite(p) => DbConn::Sqlite(p.get()?),
+            DbPool::Postgres(p) => DbConn::Postgres(p.get()?),
+        })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            DbPool::Sqlite(_) => "sqlite",
+            DbPool::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies pending migrations; returns the names of those applied.
+    pub fn migrate(&self) -> Result<Vec<String>, DbError> {
+        let mut conn = self.get()?;
+        let applied = match &mut conn {
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+            DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        }
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+        Ok(applied.iter().map(|v| v.to_string()).collect())
+    }
+}
+
+impl DbConn {
+    /// A write transaction. On SQLite it is `BEGIN IMMEDIATE`, so a read-then-write inside it
+    /// cannot interleave with another writer; on PostgreSQL use [`DbConn::lock_keys`] inside it
+    /// for the same guarantee on specific keys.
+    pub fn write_tx<T, E>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        match self {
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")?
+            }
+            DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(&mut **c)?,
+        }
+        match f(self) {
+            Ok(value) => {
+                let committed = match self {
+                    DbConn::Sqlite(c) => AnsiTransactionManager::commit_transaction(&mut **c),
+                    DbConn::Postgres(c) => AnsiTransactionManager::commit_transaction(&mut **c),
+                };
+                if let Err(e) = committed {
+                    self.rollback_quietly();
+                    return Err(e.into());
+                }
+                Ok(value)
+            }
+            Err(e) => {
+                self.rollback_quietly();
+                Err(e)
+            }
+        }
+    }
+
+    fn rollback_quietly(&mut self) {
+        let result = match self {
+            DbConn::Sqlite(c) => AnsiTransactionManager::rollback_transaction(&mut **c),
+            DbConn::Postgres(c) => AnsiTransactionManager::rollback_transaction(&mut **c),
+        };
+        if let Err(e) = result {
+            tracing::debug!(error = %e, "rollback after a failed transaction also failed");
+        }
+    }
+
+    /// Inside a [`DbConn::write_tx`]: serialises transactions that touch the same keys across
+    /// every instance (PostgreSQL advisory locks, released at commit). SQLite needs nothing: its
+    /// write transactions are already serial.
+    pub fn lock_keys(&mut self, keys: &[String]) -> Result<(), diesel::result::Error> {
+        if let DbConn::Postgres(c) = self {
+            use diesel::RunQueryDsl;
+            let mut sorted: Vec<&String> = keys.iter().collect();
+            // A fixed order keeps two transactions locking overlapping sets from deadlocking.
+            sorted.sort();
+            sorted.dedup();
+            for key in sorted {
+                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind::<diesel::sql_types::Text, _>(key)
+                    .execute(&mut **c)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn ping(&mut self) -> Result<(), diesel::result::Error> {
+        match self {
+            DbConn::Sqlite(c) => c.batch_execute("SELECT 1"),
+            DbConn::Postgres(c) => c.batch_execute("SELECT 1"),
+        }
+    }
+}
+
+/// Whether a diesel error is a unique-constraint violation (a concurrent duplicate).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// The pool plus the async entry point the rest of the server uses.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+}
+
+impl Db {
+    pub fn new(pool: DbPool) -> Self {
+        Db { pool }
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool.
+    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::system(format_args!("database task failed: {e}")))?
+    }
+}

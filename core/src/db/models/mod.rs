@@ -1,0 +1,8 @@
+//! One module per table family: row structs, insert structs and the queries on them.
+
+pub mod codes;
+pub mod logs;
+pub mod roles;
+pub mod throttles;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,84 @@
+//! `tokens`: the live tokens of each user. Revoking is deleting the row.
+
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::models::users::UserRow;
+use crate::db::schema::{tokens, users};
+use crate::db_run;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = tokens)]
+pub struct NewToken {
+    pub token_hash: String,
+    pub user_id: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub created_date: i64,
+    pub app_id: Option<String>,
+    pub platform: Option<String>,
+    pub device_id: Option<String>,
+}
+
+/// The live token's creation time (ms) and its user, in one round trip: what every
+/// authenticated request needs.
+pub fn user_of_live_token(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> QueryResult<Option<(i64, UserRow)>> {
+    db_run!(conn: {
+        tokens::table
+            .inner_join(users::table)
+            .filter(tokens::token_hash.eq(token_hash))
+            .select((tokens::created_date, UserRow::as_select()))
+            .first(conn)
+            .optional()
+    })
+}
+
+/// Stores a new token and keeps at most `max` live tokens for the user (oldest dropped), also
+/// pruning expired ones (spec §6.5 `maxTokenLength`).
+pub fn insert(conn: &mut DbConn, token: &NewToken, max: usize, now_secs: i64) -> QueryResult<()> {
+    let user_id = token.user_id.clone();
+    db_run!(conn: {
+        diesel::delete(tokens::table.filter(tokens::user_id.eq(&user_id)).filter(tokens::exp.lt(now_secs)))
+            .execute(conn)?;
+        // Two logins of one user in the same second sign byte-identical tokens (uni-id's
+        // payload has second resolution); like uni-id's token list, they share one entry.
+        diesel::insert_into(tokens::table)
+            .values(token)
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        let keep: Vec<String> = tokens::table
+            .filter(tokens::user_id.eq(&user_id))
+            .order((tokens::iat.desc(), tokens::created_date.desc()))
+            .select(tokens::token_hash)
+            .limit(i64::try_from(max).unwrap_or(i64::MAX))
+            .load(conn)?;
+        diesel::delete(
+            tokens::table
+                .filter(tokens::user_id.eq(&user_id))
+                .filter(tokens::token_hash.ne_all(&keep)),
+        )
+        .execute(conn)?;
+        Ok(())
+    })
+}
+
+pub fn delete(conn: &mut DbConn, token_hash: &str) -> QueryResult<usize> {
+    db_run!(conn: {
+        diesel::delete(tokens::table.filter(tokens::token_hash.eq(token_hash))).execute(conn)
+    })
+}
+
+pub fn delete_all_of(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
+    db_run!(conn: {
+        diesel::delete(tokens::table.filter(tokens::user_id.eq(user_id))).execute(conn)
+    })
+}
+
+pub fn count_of(conn: &mut DbConn, user_id: &str) -> QueryResult<i64> {
+    db_run!(conn: {
+        tokens::table.filter(tokens::user_id.eq(user_id)).count().get_result(conn)
+    })
+}

@@ -1,0 +1,353 @@
+//! `users` with its satellite tables `user_apps`, `user_roles` and `user_identities`.
+//!
+//! Every write that changes a user's identifiers or apps goes through [`sync_identities`] in
+//! the same transaction, so the uniqueness ledger always matches the user rows.
+
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{user_apps, user_identities, user_roles, users};
+use crate::db_run;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub password_secret_version: Option<i64>,
+    pub nickname: Option<String>,
+    pub gender: Option<i32>,
+    pub avatar: Option<String>,
+    pub avatar_file: Option<String>,
+    pub mobile: Option<String>,
+    pub mobile_confirmed: i32,
+    pub email: Option<String>,
+    pub email_confirmed: i32,
+    pub status: i32,
+    pub my_invite_code: Option<String>,
+    pub inviter_uid: Option<String>,
+    pub invite_time: Option<i64>,
+    pub register_date: Option<i64>,
+    pub register_env: Option<String>,
+    pub last_login_date: Option<i64>,
+    pub last_login_ip: Option<String>,
+    pub valid_token_date: Option<i64>,
+    pub tags: Option<String>,
+    pub extra: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub id: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub password_secret_version: Option<i64>,
+    pub nickname: Option<String>,
+    pub gender: Option<i32>,
+    pub avatar: Option<String>,
+    pub avatar_file: Option<String>,
+    pub mobile: Option<String>,
+    pub mobile_confirmed: i32,
+    pub email: Option<String>,
+    pub email_confirmed: i32,
+    pub status: i32,
+    pub my_invite_code: Option<String>,
+    pub inviter_uid: Option<String>,
+    pub invite_time: Option<i64>,
+    pub register_date: Option<i64>,
+    pub register_env: Option<String>,
+    pub tags: Option<String>,
+}
+
+/// A partial update: `None` leaves a column alone; `Some(None)` sets it to NULL.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub username: Option<Option<String>>,
+    pub password: Option<Option<String>>,
+    pub password_secret_version: Option<Option<i64>>,
+    pub nickname: Option<Option<String>>,
+    pub mobile: Option<Option<String>>,
+    pub mobile_confirmed: Option<i32>,
+    pub email: Option<Option<String>>,
+    pub email_confirmed: Option<i32>,
+    pub status: Option<i32>,
+    pub last_login_date: Option<Option<i64>>,
+    pub last_login_ip: Option<Option<String>>,
+    pub valid_token_date: Option<Option<i64>>,
+    pub tags: Option<Option<String>>,
+}
+
+impl UserChanges {
+    fn is_empty(&self) -> bool {
+        self.username.is_none()
+            && self.password.is_none()
+            && self.password_secret_version.is_none()
+            && self.nickname.is_none()
+            && self.mobile.is_none()
+            && self.mobile_confirmed.is_none()
+            && self.email.is_none()
+            && self.email_confirmed.is_none()
+            && self.status.is_none()
+            && self.last_login_date.is_none()
+            && self.last_login_ip.is_none()
+            && self.valid_token_date.is_none()
+            && self.tags.is_none()
+    }
+
+    /// Whether this update touches what [`sync_identities`] derives rows from.
+    pub fn touches_identifiers(&self) -> bool {
+        self.username.is_some()
+            || self.mobile.is_some()
+            || self.mobile_confirmed.is_some()
+            || self.email.is_some()
+            || self.email_confirmed.is_some()
+    }
+}
+
+/// The identifiers a user can be found by (spec §1.2 `findUser`), already normalised.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    pub id: Option<String>,
+    pub username: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+}
+
+impl UserQuery {
+    pub fn is_empty(&self) -> bool {
+        self.id.is_none()
+            && self.username.is_none()
+            && self.mobile.is_none()
+            && self.email.is_none()
+    }
+
+    /// Advisory-lock keys for the identifiers (see `DbConn::lock_keys`).
+    pub fn lock_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        if let Some(v) = &self.username {
+            keys.push(format!("identity:username:{}", v.to_lowercase()));
+        }
+        if let Some(v) = &self.mobile {
+            keys.push(format!("identity:mobile:{v}"));
+        }
+        if let Some(v) = &self.email {
+            keys.push(format!("identity:email:{}", v.to_lowercase()));
+        }
+        keys
+    }
+}
+
+pub fn find_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
+    db_run!(conn: {
+        users::table
+            .find(id)
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()
+    })
+}
+
+/// Every user matching any identifier of `query` (OR), regardless of app. Usernames and e-mails
+/// also match their lower-cased form; mobiles and e-mails only when confirmed (spec §1.2).
+pub fn find_matching(conn: &mut DbConn, query: &UserQuery) -> QueryResult<Vec<UserRow>> {
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = query
+        .username
+        .iter()
+        .flat_map(|u| [u.clone(), u.to_lowercase()])
+        .collect();
+    let emails: Vec<String> = query
+        .email
+        .iter()
+        .flat_map(|e| [e.clone(), e.to_lowercase()])
+        .collect();
+    db_run!(conn: {
+        // OR of the identifiers given; `first` makes the first condition a filter.
+        let mut q = users::table.select(UserRow::as_select()).into_boxed();
+        let mut first = true;
+        macro_rules! any_of {
+            ($cond:expr) => {{
+                q = if first { q.filter($cond) } else { q.or_filter($cond) };
+                first = false;
+            }};
+        }
+        if let Some(id) = &query.id {
+            any_of!(users::id.eq(id.clone()));
+        }
+        if !names.is_empty() {
+            any_of!(users::username.eq_any(names.clone()));
+        }
+        if let Some(mobile) = &query.mobile {
+            any_of!(users::mobile.eq(mobile.clone()).and(users::mobile_confirmed.eq(1)));
+        }
+        if !emails.is_empty() {
+            any_of!(users::email.eq_any(emails.clone()).and(users::email_confirmed.eq(1)));
+        }
+        let _ = first;
+        q.limit(50).load(conn)
+    })
+}
+
+pub fn apps_of(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<String>> {
+    db_run!(conn: {
+        user_apps::table
+            .filter(user_apps::user_id.eq(user_id))
+            .select(user_apps::app_id)
+            .order(user_apps::app_id)
+            .load(conn)
+    })
+}
+
+pub fn roles_of(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<String>> {
+    db_run!(conn: {
+        user_roles::table
+            .filter(user_roles::user_id.eq(user_id))
+            .select(user_roles::role_id)
+            .order(user_roles::role_id)
+            .load(conn)
+    })
+}
+
+/// Whether any user has role `role_id`, and the apps of the first one found.
+pub fn first_with_role(
+    conn: &mut DbConn,
+    role_id: &str,
+) -> QueryResult<Option<(String, Vec<String>)>> {
+    let uid: Option<String> = db_run!(conn: {
+        user_roles::table
+            .filter(user_roles::role_id.eq(role_id))
+            .select(user_roles::user_id)
+            .first(conn)
+            .optional()
+    })?;
+    match uid {
+        None => Ok(None),
+        Some(uid) => {
+            let apps = apps_of(conn, &uid)?;
+            Ok(Some((uid, apps)))
+        }
+    }
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    user: &NewUser,
+    apps: &[String],
+    roles: &[String],
+) -> QueryResult<()> {
+    db_run!(conn: {
+        diesel::insert_into(users::table).values(user).execute(conn)?;
+        for app in apps {
+            diesel::insert_into(user_apps::table)
+                .values((user_apps::user_id.eq(&user.id), user_apps::app_id.eq(app)))
+                .execute(conn)?;
+        }
+        for role in roles {
+            diesel::insert_into(user_roles::table)
+                .values((user_roles::user_id.eq(&user.id), user_roles::role_id.eq(role)))
+                .execute(conn)?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    sync_identities(conn, &user.id)
+}
+
+/// Applies `changes`; re-derives the identity ledger when identifiers change.
+pub fn update(conn: &mut DbConn, user_id: &str, changes: &UserChanges) -> QueryResult<usize> {
+    if changes.is_empty() {
+        return Ok(0);
+    }
+    let n = db_run!(conn: {
+        diesel::update(users::table.find(user_id)).set(changes).execute(conn)
+    })?;
+    if changes.touches_identifiers() {
+        sync_identities(conn, user_id)?;
+    }
+    Ok(n)
+}
+
+pub fn set_roles(conn: &mut DbConn, user_id: &str, roles: &[String]) -> QueryResult<()> {
+    db_run!(conn: {
+        diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
+        for role in roles {
+            diesel::insert_into(user_roles::table)
+                .values((user_roles::user_id.eq(user_id), user_roles::role_id.eq(role)))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn set_apps(conn: &mut DbConn, user_id: &str, apps: &[String]) -> QueryResult<()> {
+    db_run!(conn: {
+        diesel::delete(user_apps::table.filter(user_apps::user_id.eq(user_id))).execute(conn)?;
+        for app in apps {
+            diesel::insert_into(user_apps::table)
+                .values((user_apps::user_id.eq(user_id), user_apps::app_id.eq(app)))
+                .execute(conn)
+                .map(|_| ())?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    sync_identities(conn, user_id)
+}
+
+/// Rebuilds the user's rows in `user_identities`: one per (app, identifier). A unique
+/// violation here means another account already holds the identifier in one of the apps.
+pub fn sync_identities(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
+    let Some(user) = find_by_id(conn, user_id)? else {
+        return Ok(());
+    };
+    let apps = apps_of(conn, user_id)?;
+    let mut idents: Vec<(&str, String)> = Vec::new();
+    if let Some(u) = &user.username {
+        idents.push(("username", u.to_lowercase()));
+    }
+    if let (Some(m), 1) = (&user.mobile, user.mobile_confirmed) {
+        idents.push(("mobile", m.clone()));
+    }
+    if let (Some(e), 1) = (&user.email, user.email_confirmed) {
+        idents.push(("email", e.to_lowercase()));
+    }
+    db_run!(conn: {
+        diesel::delete(user_identities::table.filter(user_identities::user_id.eq(user_id))).execute(conn)?;
+        for app in &apps {
+            for (kind, value) in &idents {
+                diesel::insert_into(user_identities::table)
+                    .values((
+                        user_identities::app_id.eq(app),
+                        user_identities::kind.eq(*kind),
+                        user_identities::value.eq(value),
+                        user_identities::user_id.eq(user_id),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+pub fn invite_code_taken(conn: &mut DbConn, code: &str) -> QueryResult<bool> {
+    db_run!(conn: {
+        diesel::select(diesel::dsl::exists(users::table.filter(users::my_invite_code.eq(code)))).get_result(conn)
+    })
+}
+
+pub fn find_by_invite_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<UserRow>> {
+    db_run!(conn: {
+        users::table
+            .filter(users::my_invite_code.eq(code))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()
+    })
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    db_run!(conn: { users::table.count().get_result(conn) })
+}

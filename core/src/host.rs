@@ -1,0 +1,174 @@
+//! The host: everything a request needs, built once at start-up and shared by reference.
+
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::api::methods::{MethodSpec, MethodTable};
+use crate::clock::Clock;
+use crate::config::settings::GeneratedSecrets;
+use crate::config::{Config, ConfigError, Settings};
+use crate::db::{Db, DbError, DbPool};
+use crate::i18n::I18n;
+use crate::passwords::Hasher;
+use crate::plugin::Plugin;
+use crate::validator::{PasswordStrength, Validator};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("plugin {plugin}: {message}")]
+    Plugin { plugin: String, message: String },
+}
+
+pub struct HostInner {
+    pub config: Config,
+    pub settings: Settings,
+    pub db: Db,
+    pub clock: Clock,
+    pub hasher: Hasher,
+    pub i18n: I18n,
+    validators: HashMap<Option<PasswordStrength>, Arc<Validator>>,
+    pub methods: MethodTable,
+    pub plugins: Vec<Arc<dyn Plugin>>,
+}
+
+/// Cheap to clone; every handler gets one.
+#[derive(Clone)]
+pub struct Host(Arc<HostInner>);
+
+impl Deref for Host {
+    type Target = HostInner;
+    fn deref(&self) -> &HostInner {
+        &self.0
+    }
+}
+
+impl Host {
+    pub fn validator(&self, strength: Option<PasswordStrength>) -> Arc<Validator> {
+        match self.validators.get(&strength) {
+            Some(v) => v.clone(),
+            // `build` creates one per strength in use; this only guards against a gap.
+            None => Arc::new(Validator::new(strength)),
+        }
+    }
+}
+
+/// Assembles a [`Host`]: config → database (migrated) → validators, strings and methods of the
+/// core and of every plugin.
+pub struct HostBuilder {
+    config: Config,
+    secrets: Option<GeneratedSecrets>,
+    clock: Clock,
+    plugins: Vec<Arc<dyn Plugin>>,
+    hash_workers: Option<usize>,
+}
+
+impl HostBuilder {
+    pub fn new(config: Config) -> Self {
+        HostBuilder {
+            config,
+            secrets: None,
+            clock: Clock::system(),
+            plugins: Vec::new(),
+            hash_workers: None,
+        }
+    }
+
+    /// Use these secrets instead of `<dataDir>/secrets.toml`.
+    pub fn secrets(mut self, secrets: GeneratedSecrets) -> Self {
+        self.secrets = Some(secrets);
+        self
+    }
+
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn plugin(mut self, plugin: Arc<dyn Plugin>) -> Self {
+        self.plugins.push(plugin);
+        self
+    }
+
+    pub fn hash_workers(mut self, n: usize) -> Self {
+        self.hash_workers = Some(n);
+        self
+    }
+
+    pub fn build(self) -> Result<Host, StartError> {
+        let config = self.config;
+        config.check()?;
+        let secrets = match self.secrets {
+            Some(s) => s,
+            None => GeneratedSecrets::load_or_create(&config.server.data_dir)?,
+        };
+        let settings = Settings::resolve(&config, &secrets)?;
+
+        let pool = DbPool::connect(&config.database_url(), config.database.pool_size)?;
+        let applied = pool.migrate()?;
+        for name in applied {
+            tracing::info!(migration = %name, backend = pool.backend(), "applied migration");
+        }
+
+        let mut i18n = I18n::new();
+        let mut methods = MethodTable::core();
+        let mut mixins = Vec::new();
+        for plugin in &self.plugins {
+            let fail = |message: String| StartError::Plugin {
+                plugin: plugin.id().to_string(),
+                message,
+            };
+            plugin.configure(&config).map_err(fail)?;
+            for (locale, ftl) in plugin.locales() {
+                i18n.add(locale, ftl).map_err(fail)?;
+            }
+            for spec in plugin.methods() {
+                methods.add(spec).map_err(fail)?;
+            }
+            mixins.extend(plugin.validator_mixins());
+        }
+
+        let mut validators = HashMap::new();
+        for strength in settings.strengths() {
+            let mut v = Validator::new(strength);
+            for (name, rule) in &mixins {
+                v.mixin(name, rule.clone());
+            }
+            for spec in methods.iter() {
+                v.check_schema(spec.schema)
+                    .map_err(|e| StartError::Plugin {
+                        plugin: "core".into(),
+                        message: format!("method {}: {e}", spec.name),
+                    })?;
+            }
+            validators.insert(strength, Arc::new(v));
+        }
+
+        let workers = self.hash_workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let hasher = Hasher::new(config.password_hash, workers);
+
+        Ok(Host(Arc::new(HostInner {
+            config,
+            settings,
+            db: Db::new(pool),
+            clock: self.clock,
+            hasher,
+            i18n,
+            validators,
+            methods,
+            plugins: self.plugins,
+        })))
+    }
+}
+
+impl MethodTable {
+    pub fn iter(&self) -> impl Iterator<Item = &MethodSpec> {
+        self.specs()
+    }
+}

@@ -1,0 +1,166 @@
+//! Messages by key, in the caller's language (zh-Hans default, en).
+//!
+//! Texts live in `locales/<lang>/*.ftl` (Fluent). A key is the uni-id error code or another
+//! message id; plugins add their own resources at start-up. A locale without a text for a key
+//! falls back to zh-Hans, as uni-id does.
+
+use std::collections::HashMap;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Locale {
+    ZhHans,
+    En,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::ZhHans, Locale::En];
+
+    /// uni-id: `clientInfo.locale`; a language without a message table falls back to zh-Hans.
+    pub fn from_tag(tag: Option<&str>) -> Locale {
+        match tag {
+            Some(t) if t.len() >= 2 && t[..2].eq_ignore_ascii_case("en") => Locale::En,
+            _ => Locale::ZhHans,
+        }
+    }
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::ZhHans => "zh-Hans",
+            Locale::En => "en",
+        }
+    }
+}
+
+/// The host's own resources, compiled in.
+pub const CORE_RESOURCES: &[(Locale, &str, &str)] = &[
+    (
+        Locale::ZhHans,
+        "errors.ftl",
+        include_str!("../../../locales/zh-Hans/errors.ftl"),
+    ),
+    (
+        Locale::En,
+        "errors.ftl",
+        include_str!("../../../locales/en/errors.ftl"),
+    ),
+];
+
+pub struct I18n {
+    bundles: HashMap<Locale, FluentBundle<FluentResource>>,
+}
+
+impl I18n {
+    /// The core strings; panics only if a shipped `.ftl` file is malformed, which the unit
+    /// tests catch.
+    pub fn new() -> Self {
+        let mut i18n = I18n {
+            bundles: HashMap::new(),
+        };
+        for locale in Locale::ALL {
+            let langid: LanguageIdentifier = locale
+                .tag()
+                .parse()
+                .unwrap_or_else(|_| LanguageIdentifier::default());
+            let mut bundle = FluentBundle::new_concurrent(vec![langid]);
+            // Bidi isolation marks would end up inside uni-id's plain-text errMsg.
+            bundle.set_use_isolating(false);
+            i18n.bundles.insert(locale, bundle);
+        }
+        for (locale, name, text) in CORE_RESOURCES {
+            if let Err(e) = i18n.add(*locale, text) {
+                panic!("locales/{}/{name}: {e}", locale.tag());
+            }
+        }
+        i18n
+    }
+
+    /// Adds a resource (a plugin's strings); later messages override earlier ones.
+    pub fn add(&mut self, locale: Locale, ftl: &str) -> Result<(), String> {
+        let resource = FluentResource::try_new(ftl.to_string())
+            .map_err(|(_, errors)| format!("{errors:?}"))?;
+        let bundle = self
+            .bundles
+            .get_mut(&locale)
+            .ok_or_else(|| format!("no bundle for {}", locale.tag()))?;
+        bundle.add_resource_overriding(resource);
+        Ok(())
+    }
+
+    pub fn has(&self, locale: Locale, id: &str) -> bool {
+        self.bundles.get(&locale).is_some_and(|b| b.has_message(id))
+    }
+
+    /// The text of `id` in `locale` (falling back to zh-Hans, then to the id itself).
+    pub fn message(&self, locale: Locale, id: &str, args: &[(&str, String)]) -> String {
+        for l in [locale, Locale::ZhHans] {
+            let Some(bundle) = self.bundles.get(&l) else {
+                continue;
+            };
+            let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+                continue;
+            };
+            let mut fargs = FluentArgs::new();
+            for (name, value) in args {
+                fargs.set(*name, FluentValue::from(value.as_str()));
+            }
+            let mut errors = Vec::new();
+            let text = bundle.format_pattern(pattern, Some(&fargs), &mut errors);
+            return text.into_owned();
+        }
+        id.to_string()
+    }
+}
+
+impl Default for I18n {
+    fn default() -> Self {
+        I18n::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn every_error_code_has_both_texts() {
+        let i18n = I18n::new();
+        for code in ErrorCode::ALL {
+            for locale in Locale::ALL {
+                assert!(
+                    i18n.has(locale, code.as_str()),
+                    "{} missing in {}",
+                    code,
+                    locale.tag()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn interpolates_without_isolation_marks() {
+        let i18n = I18n::new();
+        let args = [("param", "username".to_string())];
+        assert_eq!(
+            i18n.message(Locale::ZhHans, "uni-id-param-required", &args),
+            "缺少参数: username"
+        );
+        assert_eq!(
+            i18n.message(Locale::En, "uni-id-param-required", &args),
+            "Parameter required: username"
+        );
+    }
+
+    #[test]
+    fn picks_locale_like_uni_id() {
+        assert_eq!(Locale::from_tag(Some("en")), Locale::En);
+        assert_eq!(Locale::from_tag(Some("en-US")), Locale::En);
+        assert_eq!(Locale::from_tag(Some("zh-Hans")), Locale::ZhHans);
+        assert_eq!(Locale::from_tag(Some("fr")), Locale::ZhHans);
+        assert_eq!(Locale::from_tag(None), Locale::ZhHans);
+    }
+}

@@ -1,0 +1,184 @@
+//! uni-id's token format (spec §6.1–6.2): an HS256 JWT with header exactly
+//! `{"alg":"HS256","typ":"JWT"}` and payload `{uid, role, permission, uniIdVersion, iat, exp}`.
+//! Pure functions, no I/O: the benchmarks call them directly.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+
+use crate::secret::ct_eq;
+
+/// The uni-id-common version unid's tokens claim to come from.
+pub const UNI_ID_VERSION: &str = "1.0.19";
+
+/// base64url(`{"alg":"HS256","typ":"JWT"}`), the only header unid writes.
+const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub uid: String,
+    #[serde(default)]
+    pub role: Vec<String>,
+    #[serde(default)]
+    pub permission: Vec<String>,
+    #[serde(
+        rename = "uniIdVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub uni_id_version: Option<String>,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    /// Malformed, wrong signature, or a header other than HS256/JWT.
+    Invalid,
+    Expired,
+}
+
+pub fn sign(claims: &Claims, secret: &[u8]) -> String {
+    // Serialising a struct of strings and integers cannot fail.
+    let payload = serde_json::to_vec(claims).unwrap_or_default();
+    let mut token = String::with_capacity(HEADER_B64.len() + payload.len() * 4 / 3 + 48);
+    token.push_str(HEADER_B64);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
+    let signature = mac(secret, token.as_bytes());
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    token
+}
+
+/// Verifies signature, header and expiry (`exp*1000 < now` is expired; no clock skew, no `nbf`).
+pub fn verify(token: &str, secret: &[u8], now_ms: i64) -> Result<Claims, TokenError> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Invalid);
+    };
+    let signed_len = header.len() + 1 + payload.len();
+    let expected = mac(secret, &token.as_bytes()[..signed_len]);
+    let given = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| TokenError::Invalid)?;
+    if !ct_eq(&expected, &given) {
+        return Err(TokenError::Invalid);
+    }
+    if header != HEADER_B64 {
+        // Same meaning, other spelling: accept only if it really says HS256 / JWT.
+        #[derive(Deserialize)]
+        struct Header {
+            alg: String,
+            typ: Option<String>,
+        }
+        let raw = URL_SAFE_NO_PAD
+            .decode(header)
+            .map_err(|_| TokenError::Invalid)?;
+        let h: Header = serde_json::from_slice(&raw).map_err(|_| TokenError::Invalid)?;
+        if h.alg != "HS256" || h.typ.as_deref() != Some("JWT") {
+            return Err(TokenError::Invalid);
+        }
+    }
+    let raw = URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| TokenError::Invalid)?;
+    let claims: Claims = serde_json::from_slice(&raw).map_err(|_| TokenError::Invalid)?;
+    if claims.exp.saturating_mul(1000) < now_ms {
+        return Err(TokenError::Expired);
+    }
+    Ok(claims)
+}
+
+fn mac(secret: &[u8], data: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length.
+    let mut m = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    m.update(data);
+    m.finalize().into_bytes().into()
+}
+
+/// The key a token is stored under: its SHA-256, so a database leak yields no usable tokens.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(exp: i64) -> Claims {
+        Claims {
+            uid: "6553f1000000000000000001".into(),
+            role: vec!["admin".into()],
+            permission: vec![],
+            uni_id_version: Some(UNI_ID_VERSION.into()),
+            iat: 1_700_000_000,
+            exp,
+        }
+    }
+
+    #[test]
+    fn header_and_payload_match_uni_id() {
+        let token = sign(&claims(1_700_007_200), b"secret");
+        let mut parts = token.split('.');
+        let header = URL_SAFE_NO_PAD
+            .decode(parts.next().expect("header"))
+            .expect("b64");
+        assert_eq!(header, br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD
+            .decode(parts.next().expect("payload"))
+            .expect("b64");
+        assert_eq!(
+            String::from_utf8(payload).expect("utf8"),
+            r#"{"uid":"6553f1000000000000000001","role":["admin"],"permission":[],"uniIdVersion":"1.0.19","iat":1700000000,"exp":1700007200}"#
+        );
+    }
+
+    #[test]
+    fn verifies_and_expires() {
+        let token = sign(&claims(1_700_007_200), b"secret");
+        assert!(verify(&token, b"secret", 1_700_007_200_000).is_ok());
+        assert_eq!(
+            verify(&token, b"secret", 1_700_007_200_001),
+            Err(TokenError::Expired)
+        );
+        assert_eq!(
+            verify(&token, b"other", 1_700_000_000_000),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn refuses_other_algorithms_and_garbage() {
+        let good = sign(&claims(1_800_000_000), b"secret");
+        let payload = good.split('.').nth(1).expect("payload");
+        // alg none, and HS512 re-signed with the right key: both refused.
+        for header in [
+            r#"{"alg":"none","typ":"JWT"}"#,
+            r#"{"alg":"HS512","typ":"JWT"}"#,
+        ] {
+            let h = URL_SAFE_NO_PAD.encode(header);
+            let unsigned = format!("{h}.{payload}");
+            let sig = URL_SAFE_NO_PAD.encode(mac(b"secret", unsigned.as_bytes()));
+            assert_eq!(
+                verify(&format!("{unsigned}.{sig}"), b"secret", 0),
+                Err(TokenError::Invalid)
+            );
+            assert_eq!(
+                verify(&format!("{unsigned}."), b"secret", 0),
+                Err(TokenError::Invalid)
+            );
+        }
+        for junk in ["", "a", "a.b", "a.b.c", "a.b.c.d", "..", "€.€.€"] {
+            assert_eq!(
+                verify(junk, b"secret", 0),
+                Err(TokenError::Invalid),
+                "{junk:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,12 @@
+DROP TABLE devices;
+DROP TABLE throttles;
+DROP TABLE verify_codes;
+DROP TABLE uni_id_log;
+DROP TABLE tokens;
+DROP TABLE user_roles;
+DROP TABLE role_permissions;
+DROP TABLE permissions;
+DROP TABLE roles;
+DROP TABLE user_identities;
+DROP TABLE user_apps;
+DROP TABLE users;

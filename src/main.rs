@@ -1,0 +1,310 @@
+//! `unid`: the account server's command line.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use unid_core::config::Config;
+use unid_core::config::settings::{GeneratedSecrets, Settings};
+use unid_core::i18n::Locale;
+use unid_core::secret::Secret;
+use unid_core::{HostBuilder, serve};
+
+mod plugins;
+
+#[derive(Parser)]
+#[command(
+    name = "unid",
+    version,
+    about = "A self-hosted account server compatible with DCloud uni-id"
+)]
+struct Cli {
+    /// Config file (TOML, or a uni-id config.json). Default: $UNID_CONFIG, else ./unid.toml if present.
+    #[arg(long, global = true, env = "UNID_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator (role `admin`).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// The password; without it, it is read from standard input.
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long)]
+        nickname: Option<String>,
+        /// App ids (DCloud appid) the administrator may log into; default: every app.
+        #[arg(long = "app")]
+        apps: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and print the effective values, secrets masked.
+    Check,
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config = load_config(cli.config.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    match cli.command {
+        Command::Serve => runtime.block_on(run_server(config)),
+        Command::Migrate => migrate(config),
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    username,
+                    password,
+                    nickname,
+                    apps,
+                },
+        } => runtime.block_on(admin_create(config, username, password, nickname, apps)),
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => config_check(config),
+    }
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config> {
+    let default = Path::new("unid.toml");
+    let path = match path {
+        Some(p) => Some(p.to_path_buf()),
+        None if default.exists() => Some(default.to_path_buf()),
+        None => None,
+    };
+    let mut config = match &path {
+        Some(p) => Config::load(p).with_context(|| format!("config {}", p.display()))?,
+        None => Config::default(),
+    };
+    config.apply_env(|k| std::env::var(k).ok());
+    config.check()?;
+    Ok(config)
+}
+
+fn builder(config: Config) -> HostBuilder {
+    plugins::register(HostBuilder::new(config))
+}
+
+async fn run_server(config: Config) -> Result<()> {
+    if config.test_mode {
+        tracing::warn!(
+            "TEST MODE IS ON: every captcha answer is 1234 and every SMS/e-mail code 123456. Never use this in production."
+        );
+    }
+    let listen = config.server.listen.clone();
+    let public_url = config.public_url();
+    let database = redact_url(&config.database_url());
+    let host = builder(config).build()?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(database = %database, "database ready");
+    println!("unid is listening on http://{addr}  (public URL {public_url})");
+    println!("API: POST {public_url}/uni-id-co/<method>   health: {public_url}/health/ready");
+    println!("Create the first administrator with: unid admin create --username <name>");
+    std::io::stdout().flush().ok();
+    serve(host, listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn migrate(config: Config) -> Result<()> {
+    let pool = unid_core::db::DbPool::connect(&config.database_url(), 1)?;
+    let applied = pool.migrate()?;
+    if applied.is_empty() {
+        println!(
+            "database {} is up to date",
+            redact_url(&config.database_url())
+        );
+    } else {
+        for name in applied {
+            println!("applied {name}");
+        }
+    }
+    Ok(())
+}
+
+async fn admin_create(
+    config: Config,
+    username: String,
+    password: Option<String>,
+    nickname: Option<String>,
+    apps: Vec<String>,
+) -> Result<()> {
+    let password = match password {
+        Some(p) => p,
+        None => read_password()?,
+    };
+    let host = builder(config).build()?;
+    let apps = if apps.is_empty() {
+        vec!["*".to_string()]
+    } else {
+        apps
+    };
+    match unid_core::accounts::admin::create_admin(
+        &host,
+        &username,
+        Secret::new(password),
+        nickname.as_deref(),
+        apps,
+    )
+    .await
+    {
+        Ok(uid) => {
+            println!("created administrator {username} (uid {uid})");
+            Ok(())
+        }
+        Err(e) => {
+            let args: Vec<(&str, String)> = e.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+            bail!(
+                "{}: {}",
+                e.code,
+                host.i18n.message(Locale::En, &e.message, &args)
+            )
+        }
+    }
+}
+
+fn read_password() -> Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password (input is shown): ");
+        std::io::stderr().flush().ok();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!("no password given: pass --password or write it to standard input");
+    }
+    Ok(password)
+}
+
+fn config_check(config: Config) -> Result<()> {
+    let data_dir = config.server.data_dir.clone();
+    let secrets_path = data_dir.join("secrets.toml");
+    let generated = if secrets_path.exists() {
+        GeneratedSecrets::load_or_create(&data_dir)?
+    } else {
+        GeneratedSecrets::random()
+    };
+    let settings = Settings::resolve(&config, &generated)?;
+    println!(
+        "config: {}",
+        config
+            .source
+            .as_ref()
+            .map_or("(none: built-in defaults)".to_string(), |p| p
+                .display()
+                .to_string())
+    );
+    println!("testMode = {}", config.test_mode);
+    println!("passwordHash = {:?}", config.password_hash);
+    println!(
+        "[server] listen = {}, publicUrl = {}, production = {}, dataDir = {}",
+        config.server.listen,
+        config.public_url(),
+        config.server.production,
+        data_dir.display()
+    );
+    println!(
+        "[database] url = {}, poolSize = {}",
+        redact_url(&config.database_url()),
+        config.database.pool_size
+    );
+    println!("[throttle] {:?}", config.throttle);
+    println!(
+        "secrets: {}",
+        if secrets_path.exists() {
+            format!("{} (generated)", secrets_path.display())
+        } else {
+            format!(
+                "{} will be generated on first start",
+                secrets_path.display()
+            )
+        }
+    );
+    let plugin_errors = plugins::check(&config);
+    println!();
+    print!("{}", settings.describe());
+    if !plugin_errors.is_empty() {
+        for (id, e) in &plugin_errors {
+            eprintln!("plugin {id}: {e}");
+        }
+        bail!("{} plugin(s) are misconfigured", plugin_errors.len());
+    }
+    println!("config OK");
+    Ok(())
+}
+
+/// Hides a password in a database URL.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:****{}", &url[..scheme + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,72 @@
+//! unid's integration tests: the real server over HTTP, on SQLite and on PostgreSQL.
+//!
+//! Every case runs against SQLite; the same cases run against PostgreSQL when
+//! `UNID_TEST_DATABASE_URL` is set (each test in its own schema), and are reported as ignored,
+//! with a note, when it is not.
+#![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+mod support;
+
+mod account;
+mod admin;
+mod bad_input;
+mod captcha;
+mod cli;
+mod health;
+mod login;
+mod register;
+mod throttle;
+mod tokens;
+
+use libtest_mimic::{Arguments, Trial};
+use support::Backend;
+use support::cases::Case;
+
+fn all_cases() -> Vec<Case> {
+    [
+        account::cases(),
+        admin::cases(),
+        bad_input::cases(),
+        captcha::cases(),
+        cli::cases(),
+        health::cases(),
+        login::cases(),
+        register::cases(),
+        throttle::cases(),
+        tokens::cases(),
+    ]
+    .concat()
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let postgres = support::postgres_url().is_some();
+    if !postgres && !args.list {
+        println!(
+            "note: PostgreSQL tests are SKIPPED (shown as ignored): set UNID_TEST_DATABASE_URL=postgres://… to run them"
+        );
+    }
+    let mut trials = Vec::new();
+    for case in all_cases() {
+        let name = case.name.trim_start_matches("it::");
+        let backends: &[Backend] = if case.once {
+            &[Backend::Sqlite]
+        } else {
+            &[Backend::Sqlite, Backend::Postgres]
+        };
+        for &backend in backends {
+            let run = case.run;
+            let trial = Trial::test(format!("{}::{name}", backend.name()), move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                runtime.block_on(run(backend));
+                Ok(())
+            });
+            trials.push(trial.with_ignored_flag(backend == Backend::Postgres && !postgres));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -1,0 +1,322 @@
+//! The test harness: boots the real server (same router, real database, real HTTP on a random
+//! port) per test, on SQLite or on PostgreSQL, with a clock the test can move forward.
+
+pub mod cases;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use serde_json::{Value, json};
+use unid_core::clock::Clock;
+use unid_core::config::Config;
+use unid_core::config::settings::GeneratedSecrets;
+use unid_core::{Host, HostBuilder};
+
+pub const APP_ID: &str = "__UNI__TEST01";
+pub const TEST_MODE_CAPTCHA: &str = "1234";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// `UNID_TEST_DATABASE_URL`, when PostgreSQL tests should run.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("UNID_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        rand::random::<u32>()
+    )
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub clock: Clock,
+    pub host: Host,
+    client: reqwest::Client,
+    dir: PathBuf,
+    pg_schema: Option<(String, String)>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+pub struct TestAppBuilder {
+    backend: Backend,
+    config: String,
+}
+
+impl TestAppBuilder {
+    /// Extra TOML appended to the test config (`testMode = true` by default).
+    pub fn config(mut self, toml: &str) -> Self {
+        self.config.push('\n');
+        self.config.push_str(toml);
+        self
+    }
+
+    pub fn without_test_mode(mut self) -> Self {
+        self.config = self.config.replace("testMode = true", "testMode = false");
+        self
+    }
+
+    pub async fn start(self) -> TestApp {
+        let dir = std::env::temp_dir().join(unique("unid-test"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let mut config =
+            Config::from_toml_str(&self.config, "test config").expect("test config is valid");
+        config.server.data_dir = dir.clone();
+        let mut pg_schema = None;
+        config.database.url = Some(match self.backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.join("unid.db").display()),
+            Backend::Postgres => {
+                let base = postgres_url().expect("PostgreSQL tests need UNID_TEST_DATABASE_URL");
+                let schema = unique("unid_t");
+                let mut conn =
+                    PgConnection::establish(&base).expect("connect to UNID_TEST_DATABASE_URL");
+                diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+                    .execute(&mut conn)
+                    .expect("create test schema");
+                let sep = if base.contains('?') { '&' } else { '?' };
+                pg_schema = Some((base.clone(), schema.clone()));
+                format!("{base}{sep}options=-csearch_path%3D{schema}")
+            }
+        });
+        config.database.pool_size = 8;
+        let clock = Clock::system();
+        let host = HostBuilder::new(config)
+            .secrets(GeneratedSecrets::random())
+            .clock(clock.clone())
+            .build()
+            .expect("host starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = host.clone();
+        tokio::spawn(async move {
+            let _ = unid_core::serve(served, listener, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestApp {
+            url: format!("http://{addr}"),
+            clock,
+            host,
+            client: reqwest::Client::new(),
+            dir,
+            pg_schema,
+            shutdown: Some(tx),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some((base, schema)) = self.pg_schema.take() {
+            if let Ok(mut conn) = PgConnection::establish(&base) {
+                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut conn);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl TestApp {
+    pub fn builder(backend: Backend) -> TestAppBuilder {
+        TestAppBuilder {
+            backend,
+            config: "testMode = true\n".to_string(),
+        }
+    }
+
+    pub async fn start(backend: Backend) -> TestApp {
+        TestApp::builder(backend).start().await
+    }
+
+    /// A call with the default client (web, [`APP_ID`], device `device-1`, zh-Hans).
+    pub fn call(&self, method: &str) -> CallBuilder<'_> {
+        CallBuilder {
+            app: self,
+            method: method.to_string(),
+            params: json!({}),
+            token: None,
+            client_info: json!({
+                "uniPlatform": "web",
+                "appId": APP_ID,
+                "deviceId": "device-1",
+                "locale": "zh-Hans",
+            }),
+            from: None,
+        }
+    }
+
+    /// A raw request to the API, for malformed input.
+    pub fn raw(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.url))
+    }
+
+    /// Moves the server's clock forward.
+    pub fn advance_secs(&self, secs: i64) {
+        self.clock.advance_ms(secs * 1000);
+    }
+
+    // ---- fixtures --------------------------------------------------------------------------
+
+    /// Registers the first administrator and returns its token.
+    pub async fn admin_token(&self) -> String {
+        let r = self
+            .call("registerAdmin")
+            .params(json!({"username": "admin", "password": "Admin-Pass-2024"}))
+            .send()
+            .await;
+        assert_eq!(r["errCode"], 0, "registerAdmin: {r}");
+        token_of(&r)
+    }
+
+    /// Registers a user through `registerUser` (test-mode captcha) and returns the response.
+    pub async fn register(&self, username: &str, password: &str) -> Value {
+        self.captcha("register").await;
+        self.call("registerUser")
+            .params(
+                json!({"username": username, "password": password, "captcha": TEST_MODE_CAPTCHA}),
+            )
+            .send()
+            .await
+    }
+
+    /// Registers `username` with a standard password and returns its token.
+    pub async fn user_token(&self, username: &str) -> String {
+        let r = self.register(username, "Secret-Pass-123").await;
+        assert_eq!(r["errCode"], 0, "registerUser {username}: {r}");
+        token_of(&r)
+    }
+
+    /// Creates a captcha for `scene` on the default device.
+    pub async fn captcha(&self, scene: &str) -> Value {
+        let r = self
+            .call("createCaptcha")
+            .params(json!({ "scene": scene }))
+            .send()
+            .await;
+        assert_eq!(r["errCode"], 0, "createCaptcha: {r}");
+        r
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Value {
+        self.call("login")
+            .params(json!({"username": username, "password": password}))
+            .send()
+            .await
+    }
+
+    /// Runs blocking database work against the app's own database.
+    pub async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut unid_core::db::DbConn) -> unid_core::error::ApiResult<T> + Send + 'static,
+    ) -> T {
+        self.host.db.run(f).await.expect("test database work")
+    }
+}
+
+pub fn token_of(r: &Value) -> String {
+    r["newToken"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no newToken in {r}"))
+        .to_string()
+}
+
+pub struct CallBuilder<'a> {
+    app: &'a TestApp,
+    method: String,
+    params: Value,
+    token: Option<String>,
+    client_info: Value,
+    from: Option<IpAddr>,
+}
+
+impl CallBuilder<'_> {
+    pub fn params(mut self, params: Value) -> Self {
+        self.params = params;
+        self
+    }
+
+    pub fn token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_string());
+        self
+    }
+
+    pub fn locale(self, locale: &str) -> Self {
+        self.client(json!({ "locale": locale }))
+    }
+
+    /// Overrides clientInfo fields (`null` removes one).
+    pub fn client(mut self, fields: Value) -> Self {
+        if let (Some(info), Some(fields)) = (self.client_info.as_object_mut(), fields.as_object()) {
+            for (k, v) in fields {
+                if v.is_null() {
+                    info.remove(k);
+                } else {
+                    info.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        self
+    }
+
+    /// Sends from another loopback address (the server sees it as the client IP).
+    pub fn sent_from(mut self, ip: &str) -> Self {
+        self.from = Some(ip.parse().expect("ip"));
+        self
+    }
+
+    pub fn body(&self) -> Value {
+        let mut body = json!({ "clientInfo": self.client_info, "params": self.params });
+        if let Some(t) = &self.token {
+            body["uniIdToken"] = json!(t);
+        }
+        body
+    }
+
+    pub async fn send(self) -> Value {
+        let client = match self.from {
+            None => self.app.client.clone(),
+            Some(ip) => reqwest::Client::builder()
+                .local_address(ip)
+                .build()
+                .expect("client"),
+        };
+        let response = client
+            .post(format!("{}/uni-id-co/{}", self.app.url, self.method))
+            .json(&self.body())
+            .send()
+            .await
+            .expect("request reaches the server");
+        assert_eq!(response.status(), 200, "uni-id-co answers 200");
+        response.json().await.expect("JSON answer")
+    }
+}
