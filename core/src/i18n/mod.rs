@@ -141,6 +141,22 @@ mod tests {
         }
     }
 
+    /// The spec §2.1 keys that are words or alternative texts rather than error codes.
+    #[test]
+    fn uni_id_words_and_alternative_texts_exist_in_both_languages() {
+        let i18n = I18n::new();
+        for id in ["login", "verify-mobile", "uni-id-admin-exist-in-other-apps"] {
+            for locale in Locale::ALL {
+                assert!(i18n.has(locale, id), "{id} missing in {}", locale.tag());
+            }
+        }
+        assert_eq!(i18n.message(Locale::ZhHans, "login", &[]), "登录");
+        assert_eq!(
+            i18n.message(Locale::En, "verify-mobile", &[]),
+            "verify phone number"
+        );
+    }
+
     #[test]
     fn interpolates_without_isolation_marks() {
         let i18n = I18n::new();

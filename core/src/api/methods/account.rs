@@ -68,44 +68,37 @@ async fn update_pwd(call: Call, params: Value) -> ApiResult<Reply> {
         return Err(ApiError::new(ErrorCode::PasswordError));
     }
     let hash = call.host.hasher.hash(Secret::new(new), secrets).await?;
-    let now = call.now();
-    call.host
-        .db
-        .run(move |conn| {
-            conn.write_tx(|conn| {
-                users::update(
-                    conn,
-                    &user.id,
-                    &UserChanges {
-                        password: Some(Some(hash.hash)),
-                        password_secret_version: Some(hash.version),
-                        ..Default::default()
-                    },
-                )?;
-                // Every session ends, this one included: the client logs in again (spec §1.3).
-                tokens::revoke_all(conn, &user.id, now)?;
-                Ok(reply! {})
-            })
-        })
-        .await
+    let changes = UserChanges {
+        password: Some(Some(hash.hash)),
+        password_secret_version: Some(hash.version),
+        ..Default::default()
+    };
+    // Every session ends, this one included: the client logs in again (spec §1.3).
+    update_and_end_sessions(&call, user.id, changes).await
 }
 
 async fn close_account(call: Call, _params: Value) -> ApiResult<Reply> {
     let uid = call.auth()?.uid.clone();
+    let changes = UserChanges {
+        status: Some(STATUS_CLOSED),
+        ..Default::default()
+    };
+    // uni-id means to end sessions here but never writes it (spec §17.3); unid does.
+    update_and_end_sessions(&call, uid, changes).await
+}
+
+/// Applies `changes` and revokes every token of the user, in one transaction.
+async fn update_and_end_sessions(
+    call: &Call,
+    uid: String,
+    changes: UserChanges,
+) -> ApiResult<Reply> {
     let now = call.now();
     call.host
         .db
         .run(move |conn| {
             conn.write_tx(|conn| {
-                users::update(
-                    conn,
-                    &uid,
-                    &UserChanges {
-                        status: Some(STATUS_CLOSED),
-                        ..Default::default()
-                    },
-                )?;
-                // uni-id means to end sessions here but never writes it (spec §17.3); unid does.
+                users::update(conn, &uid, &changes)?;
                 tokens::revoke_all(conn, &uid, now)?;
                 Ok(reply! {})
             })

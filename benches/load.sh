@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# HTTP load benchmark for unid: the release server pinned to CPU 0, wrk pinned to CPU 1.
+#
+# Reports, per endpoint: requests/s, requests per server CPU-second (the server's own
+# utime+stime from /proc), p50/p99 latency, and how many answers were not errCode 0 (must be 0).
+# Also the server's idle resident memory and one Argon2id hash's time (criterion), for the
+# "login ≥ 80% of 1/hash" target.
+#
+#   bash benches/load.sh                 # SQLite in a temp dir
+#   UNID_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test bash benches/load.sh
+#   DURATION=20 bash benches/load.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-10}"
+SERVER_CPU="${SERVER_CPU:-0}"
+LOAD_CPU="${LOAD_CPU:-1}"
+APP_ID="__UNI__BENCH"
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)…"
+  (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
+fi
+command -v taskset >/dev/null || { echo "taskset (util-linux) is required"; exit 1; }
+
+cargo build --release --quiet
+BIN="$PWD/target/release/unid"
+WORK="$(mktemp -d)"
+trap 'kill "${SERVER_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+CLK_TCK="$(getconf CLK_TCK)"
+
+cat > "$WORK/post.lua" <<'LUA'
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  errors = 0
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  local f = io.open(os.getenv("BODY_FILE"), "r")
+  wrk.body = f:read("*a")
+  f:close()
+end
+function response(status, headers, body)
+  if status ~= 200 or not string.find(body, '"errCode":0', 1, true) then errors = errors + 1 end
+end
+function done(summary, latency, requests)
+  local e = 0
+  for _, t in ipairs(threads) do e = e + t:get("errors") end
+  io.write(string.format("RESULT requests=%d errors=%d p50_us=%d p99_us=%d duration_us=%d\n",
+    summary.requests, e, latency:percentile(50), latency:percentile(99), summary.duration))
+end
+LUA
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+start_server() { # $1 = extra TOML
+  local port; port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  rm -rf "$WORK/data"; mkdir -p "$WORK/data"
+  printf '%s\n[server]\ndataDir = "%s"\n[throttle]\nipLockAfter = 1000000\n' "$1" "$WORK/data" > "$WORK/unid.toml"
+  UNID_LISTEN="127.0.0.1:$port" RUST_LOG=warn taskset -c "$SERVER_CPU" "$BIN" --config "$WORK/unid.toml" serve > "$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do curl -fs "$URL/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+  curl -fs "$URL/health/ready" >/dev/null
+  sleep 1
+  IDLE_RSS=$(rss_mb "$SERVER_PID")
+}
+
+stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; }
+
+api() { # $1 method, $2 params JSON, $3 token
+  curl -fs "$URL/uni-id-co/$1" -H 'content-type: application/json' \
+    -d "{\"clientInfo\":{\"uniPlatform\":\"web\",\"appId\":\"$APP_ID\",\"deviceId\":\"bench\"},\"uniIdToken\":\"${3:-}\",\"params\":$2}"
+}
+
+run() { # $1 label, $2 method, $3 params JSON, $4 token, $5 connections
+  printf '{"clientInfo":{"uniPlatform":"web","appId":"%s","deviceId":"bench"},"uniIdToken":"%s","params":%s}' \
+    "$APP_ID" "${4:-}" "$3" > "$WORK/body.json"
+  local before after out
+  before=$(cpu_ticks "$SERVER_PID")
+  out=$(BODY_FILE="$WORK/body.json" taskset -c "$LOAD_CPU" wrk -t1 -c"$5" -d"${DURATION}s" -s "$WORK/post.lua" "$URL/uni-id-co/$2" | grep '^RESULT')
+  after=$(cpu_ticks "$SERVER_PID")
+  python3 - "$1" "$out" "$before" "$after" "$CLK_TCK" "$5" <<'PY'
+import sys
+label, out, before, after, tck, conns = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+kv = dict(p.split("=") for p in out.split()[1:])
+req, err = int(kv["requests"]), int(kv["errors"])
+secs = int(kv["duration_us"]) / 1e6
+cpu = (after - before) / tck
+print(f"| {label} | {conns} | {req/secs:,.0f} | {req/cpu if cpu else 0:,.0f} | {cpu/secs:.2f} | {int(kv['p50_us'])/1000:.2f} | {int(kv['p99_us'])/1000:.2f} | {err} |")
+PY
+}
+
+echo "unid load benchmark — $(date -u +%Y-%m-%dT%H:%MZ), ${DURATION}s per row, server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU"
+echo "database: ${UNID_DATABASE_URL:-sqlite (temp dir)}"
+echo
+echo "| endpoint | conns | req/s | req per server CPU-s | server CPU use | p50 ms | p99 ms | errors |"
+echo "|---|---|---|---|---|---|---|---|"
+
+# Argon2id (default) server: login, getAccountInfo, refreshToken.
+start_server ""
+ARGON_IDLE_RSS=$IDLE_RSS
+api registerAdmin '{"username":"bench","password":"Bench-Pass-2024"}' >/dev/null
+TOKEN=$(api login '{"username":"bench","password":"Bench-Pass-2024"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["newToken"]["token"])')
+run "login (Argon2id)" login '{"username":"bench","password":"Bench-Pass-2024"}' "" 4
+run "getAccountInfo" getAccountInfo '{}' "$TOKEN" 32
+run "refreshToken" refreshToken '{}' "$TOKEN" 32
+LOADED_RSS=$(rss_mb "$SERVER_PID")
+stop_server
+
+# uni-id's own format.
+start_server 'passwordHash = "hmac-sha256"'
+api registerAdmin '{"username":"bench","password":"Bench-Pass-2024"}' >/dev/null
+run "login (hmac-sha256)" login '{"username":"bench","password":"Bench-Pass-2024"}' "" 32
+stop_server
+
+echo
+echo "server resident memory: idle ${ARGON_IDLE_RSS} MB, after the runs above ${LOADED_RSS} MB"
+
+if [ "${SKIP_HASH:-0}" != 1 ]; then
+  echo
+  echo "one Argon2id verification on CPU $SERVER_CPU (criterion, password/argon2id_verify):"
+  taskset -c "$SERVER_CPU" cargo bench --quiet --bench hot -- 'password/argon2id_verify' 2>/dev/null | grep -E 'time:' || true
+fi
