@@ -26,22 +26,45 @@ command -v taskset >/dev/null || { echo "taskset (util-linux) is required"; exit
 cargo build --release --quiet
 BIN="$PWD/target/release/unid"
 WORK="$(mktemp -d)"
-trap 'kill "${SERVER_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill "${SERVER_PID:-0}" 2>/dev/null || true; drop_schemas; rm -rf "$WORK"' EXIT
 CLK_TCK="$(getconf CLK_TCK)"
+: > "$WORK/schemas"
 
 cat > "$WORK/post.lua" <<'LUA'
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
+-- CHAIN=1: like a client, send the newest token the server handed out (refreshToken).
+local chain = os.getenv("CHAIN") == "1"
+local template, token
 function init(args)
   errors = 0
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   local f = io.open(os.getenv("BODY_FILE"), "r")
-  wrk.body = f:read("*a")
+  template = f:read("*a")
   f:close()
+  token = os.getenv("TOKEN") or ""
+  wrk.body = template:gsub("@TOKEN@", token)
+end
+-- USERS=n: rotate "@USER@" over bench0..bench(n-1), so logins spread over many accounts.
+local users = tonumber(os.getenv("USERS") or "0")
+local counter = 0
+function request()
+  if chain then
+    return wrk.format(nil, nil, nil, (template:gsub("@TOKEN@", token)))
+  end
+  if users > 0 then
+    counter = counter + 1
+    return wrk.format(nil, nil, nil, (template:gsub("@USER@", "bench" .. (counter % users))))
+  end
+  return wrk.format()
 end
 function response(status, headers, body)
-  if status ~= 200 or not string.find(body, '"errCode":0', 1, true) then errors = errors + 1 end
+  if status ~= 200 or not string.find(body, '"errCode":0', 1, true) then
+    errors = errors + 1
+  elseif chain then
+    token = string.match(body, '"token":"([^"]+)"') or token
+  end
 end
 function done(summary, latency, requests)
   local e = 0
@@ -54,11 +77,30 @@ LUA
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
+# On PostgreSQL each server gets a fresh schema, so runs never see each other's data.
+database_url() { # runs in a subshell: schema names are kept in a file
+  case "${UNID_DATABASE_URL:-}" in
+    postgres://*|postgresql://*)
+      local schema="unid_bench_$$_$(wc -l < "$WORK/schemas")"
+      psql -q "$UNID_DATABASE_URL" -c "CREATE SCHEMA $schema" >/dev/null
+      echo "$schema" >> "$WORK/schemas"
+      local sep='?'; [[ "$UNID_DATABASE_URL" == *\?* ]] && sep='&'
+      echo "${UNID_DATABASE_URL}${sep}options=-csearch_path%3D${schema}" ;;
+    *) echo "sqlite://$WORK/data/unid.db" ;;
+  esac
+}
+drop_schemas() {
+  [ -f "$WORK/schemas" ] || return 0
+  for schema in $(cat "$WORK/schemas"); do psql -q "$UNID_DATABASE_URL" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1 || true; done
+}
+
 start_server() { # $1 = extra TOML
   local port; port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   rm -rf "$WORK/data"; mkdir -p "$WORK/data"
-  printf '%s\n[server]\ndataDir = "%s"\n[throttle]\nipLockAfter = 1000000\n' "$1" "$WORK/data" > "$WORK/unid.toml"
-  UNID_LISTEN="127.0.0.1:$port" RUST_LOG=warn taskset -c "$SERVER_CPU" "$BIN" --config "$WORK/unid.toml" serve > "$WORK/server.log" 2>&1 &
+  # maxTokenLength 64: with 32 connections in flight, a chained refresh may present a token
+  # up to 32 refreshes old; with the default 10 it would already be pruned.
+  printf '%s\nmaxTokenLength = 64\n[server]\ndataDir = "%s"\n[throttle]\nipLockAfter = 1000000\n' "$1" "$WORK/data" > "$WORK/unid.toml"
+  UNID_DATABASE_URL="$(database_url)" UNID_LISTEN="127.0.0.1:$port" RUST_LOG=warn taskset -c "$SERVER_CPU" "$BIN" --config "$WORK/unid.toml" serve > "$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   URL="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do curl -fs "$URL/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -74,12 +116,12 @@ api() { # $1 method, $2 params JSON, $3 token
     -d "{\"clientInfo\":{\"uniPlatform\":\"web\",\"appId\":\"$APP_ID\",\"deviceId\":\"bench\"},\"uniIdToken\":\"${3:-}\",\"params\":$2}"
 }
 
-run() { # $1 label, $2 method, $3 params JSON, $4 token, $5 connections
-  printf '{"clientInfo":{"uniPlatform":"web","appId":"%s","deviceId":"bench"},"uniIdToken":"%s","params":%s}' \
-    "$APP_ID" "${4:-}" "$3" > "$WORK/body.json"
+run() { # $1 label, $2 method, $3 params JSON, $4 token, $5 connections, $6 chain tokens (0/1), $7 users
+  printf '{"clientInfo":{"uniPlatform":"web","appId":"%s","deviceId":"bench"},"uniIdToken":"@TOKEN@","params":%s}' \
+    "$APP_ID" "$3" > "$WORK/body.json"
   local before after out
   before=$(cpu_ticks "$SERVER_PID")
-  out=$(BODY_FILE="$WORK/body.json" taskset -c "$LOAD_CPU" wrk -t1 -c"$5" -d"${DURATION}s" -s "$WORK/post.lua" "$URL/uni-id-co/$2" | grep '^RESULT')
+  out=$(BODY_FILE="$WORK/body.json" TOKEN="${4:-}" CHAIN="${6:-0}" USERS="${7:-0}" taskset -c "$LOAD_CPU" wrk -t1 -c"$5" -d"${DURATION}s" -s "$WORK/post.lua" "$URL/uni-id-co/$2" | grep '^RESULT')
   after=$(cpu_ticks "$SERVER_PID")
   python3 - "$1" "$out" "$before" "$after" "$CLK_TCK" "$5" <<'PY'
 import sys
@@ -98,21 +140,32 @@ echo
 echo "| endpoint | conns | req/s | req per server CPU-s | server CPU use | p50 ms | p99 ms | errors |"
 echo "|---|---|---|---|---|---|---|---|"
 
+register_users() { # bench0..bench(n-1), all with the same password, through addUser
+  local admin; admin=$(api login '{"username":"bench","password":"Bench-Pass-2024"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["newToken"]["token"])')
+  for i in $(seq 0 $(($1 - 1))); do
+    api addUser "{\"username\":\"bench$i\",\"password\":\"Bench-Pass-2024\"}" "$admin" >/dev/null
+  done
+}
+
 # Argon2id (default) server: login, getAccountInfo, refreshToken.
 start_server ""
 ARGON_IDLE_RSS=$IDLE_RSS
 api registerAdmin '{"username":"bench","password":"Bench-Pass-2024"}' >/dev/null
+register_users 20
+run "login (Argon2id, 20 users)" login '{"username":"@USER@","password":"Bench-Pass-2024"}' "" 4 0 20
+# A fresh token after the logins (each login issued one; older ones were pruned).
 TOKEN=$(api login '{"username":"bench","password":"Bench-Pass-2024"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["newToken"]["token"])')
-run "login (Argon2id)" login '{"username":"bench","password":"Bench-Pass-2024"}' "" 4
 run "getAccountInfo" getAccountInfo '{}' "$TOKEN" 32
-run "refreshToken" refreshToken '{}' "$TOKEN" 32
+run "refreshToken (chained)" refreshToken '{}' "$TOKEN" 32 1
 LOADED_RSS=$(rss_mb "$SERVER_PID")
 stop_server
 
 # uni-id's own format.
 start_server 'passwordHash = "hmac-sha256"'
 api registerAdmin '{"username":"bench","password":"Bench-Pass-2024"}' >/dev/null
-run "login (hmac-sha256)" login '{"username":"bench","password":"Bench-Pass-2024"}' "" 32
+register_users 200
+run "login (hmac-sha256, 200 users)" login '{"username":"@USER@","password":"Bench-Pass-2024"}' "" 32 0 200
+run "login (hmac-sha256, 1 user)" login '{"username":"bench","password":"Bench-Pass-2024"}' "" 32
 stop_server
 
 echo

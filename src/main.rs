@@ -78,7 +78,11 @@ fn main() -> Result<()> {
         .init();
     let cli = Cli::parse();
     let config = load_config(cli.config.as_deref())?;
+    // Blocking threads only run database work, which waits for one of `poolSize` connections
+    // anyway: more threads would just add context switches and memory.
+    let blocking_threads = usize::try_from(config.database.pool_size).unwrap_or(16) + 8;
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(blocking_threads)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;

@@ -20,6 +20,8 @@ pub enum StartError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error("cannot start the password hashing threads: {0}")]
+    Threads(#[from] std::io::Error),
     #[error("plugin {plugin}: {message}")]
     Plugin { plugin: String, message: String },
 }
@@ -151,7 +153,7 @@ impl HostBuilder {
         let workers = self.hash_workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
-        let hasher = Hasher::new(config.password_hash, workers);
+        let hasher = Hasher::new(config.password_hash, workers)?;
 
         Ok(Host(Arc::new(HostInner {
             config,

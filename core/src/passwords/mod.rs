@@ -2,10 +2,11 @@
 //! imported users keep their passwords, and an upgrade on login.
 //!
 //! Hashing is CPU-heavy on purpose, so it never runs on the async executor: [`Hasher`] runs it on
-//! the blocking pool behind a semaphore sized to the cores, which bounds how much CPU a login
-//! flood can take.
+//! a fixed pool of threads sized to the cores, behind a semaphore, which bounds how much CPU and
+//! memory a login flood can take; waiting callers queue without holding a thread.
 
 pub mod formats;
+mod pool;
 
 use std::sync::Arc;
 
@@ -22,22 +23,24 @@ pub use formats::{NewHash, hash_password, needs_rehash, verify_password};
 pub struct Hasher {
     kind: PasswordHashKind,
     permits: Arc<Semaphore>,
+    pool: pool::HashPool,
     /// A hash of a random password in the current format: verifying against it gives unknown
     /// accounts the same cost as known ones.
     dummy: Arc<String>,
 }
 
 impl Hasher {
-    pub fn new(kind: PasswordHashKind, workers: usize) -> Self {
+    pub fn new(kind: PasswordHashKind, workers: usize) -> std::io::Result<Self> {
         let random = Secret::new(crate::ids::new_id(0));
         let dummy = formats::hash_password(random.expose(), kind, &[])
             .map(|h| h.hash)
             .unwrap_or_default();
-        Hasher {
+        Ok(Hasher {
             kind,
             permits: Arc::new(Semaphore::new(workers.max(1))),
+            pool: pool::HashPool::new(workers)?,
             dummy: Arc::new(dummy),
-        }
+        })
     }
 
     pub fn kind(&self) -> PasswordHashKind {
@@ -50,9 +53,10 @@ impl Hasher {
             .acquire()
             .await
             .map_err(|e| ApiError::system(format_args!("hash pool closed: {e}")))?;
-        tokio::task::spawn_blocking(f)
+        self.pool
+            .run(f)
             .await
-            .map_err(|e| ApiError::system(format_args!("hash task failed: {e}")))
+            .ok_or_else(|| ApiError::system("hash task failed"))
     }
 
     /// A new hash of `password` in the configured format.

@@ -166,55 +166,59 @@ async fn login(call: Call, params: Value) -> ApiResult<Reply> {
         }
     };
 
-    // Step 3: record the outcome and answer.
+    // Step 3: record the outcome and answer, in one transaction (one commit per login). The
+    // transaction commits failures too: the outer result carries the answer, the inner one the
+    // database outcome.
     let effective = call.effective.clone();
     let client = call.client.clone();
     let token = call.token.clone();
     let db = host.db.clone();
     db.run(move |conn| {
-        let throttle = LoginThrottle {
-            config: &host.config.throttle,
-            effective: &effective,
-            now,
-        };
-        let fail = |conn: &mut _, code: ErrorCode| {
-            log::write(conn, &client, now, log::LOGIN, false, &subject);
-            Err(ApiError::new(code))
-        };
-        if !verification.ok {
-            throttle.record_failure(conn, &keys)?;
-            return fail(conn, ErrorCode::PasswordError);
-        }
-        throttle.record_success(conn, &keys)?;
-        let user = match target {
-            Target::User(user) => user,
-            Target::Conflict(_) => return fail(conn, ErrorCode::AccountConflict),
-            Target::Elsewhere(_) => return fail(conn, ErrorCode::AccountNotExistsInCurrentApp),
-            Target::None => return fail(conn, ErrorCode::PasswordError),
-        };
-        if let Some(code) = status_error(user.status) {
-            return fail(conn, code);
-        }
-        let changes = match verification.rehash {
-            Some(hash) => UserChanges {
-                password: Some(Some(hash.hash)),
-                password_secret_version: Some(hash.version),
-                ..Default::default()
-            },
-            None => UserChanges::default(),
-        };
-        let origin = Origin {
-            now,
-            effective: &effective,
-            client: &client,
-            token: &token,
-        };
-        let issued = finish_login(conn, origin, &user, changes, &subject)?;
-        Ok(reply! {
-            "uid" => user.id,
-            "newToken" => issued.to_json(),
-            "passwordConfirmed" => user.password.is_some(),
+        conn.write_tx(|conn| {
+            let throttle = LoginThrottle {
+                config: &host.config.throttle,
+                effective: &effective,
+                now,
+            };
+            let fail = |conn: &mut _, code: ErrorCode| {
+                log::write(conn, &client, now, log::LOGIN, false, &subject);
+                Ok(Err(ApiError::new(code)))
+            };
+            if !verification.ok {
+                throttle.record_failure(conn, &keys)?;
+                return fail(conn, ErrorCode::PasswordError);
+            }
+            throttle.record_success(conn, &keys)?;
+            let user = match target {
+                Target::User(user) => user,
+                Target::Conflict(_) => return fail(conn, ErrorCode::AccountConflict),
+                Target::Elsewhere(_) => return fail(conn, ErrorCode::AccountNotExistsInCurrentApp),
+                Target::None => return fail(conn, ErrorCode::PasswordError),
+            };
+            if let Some(code) = status_error(user.status) {
+                return fail(conn, code);
+            }
+            let changes = match verification.rehash {
+                Some(hash) => UserChanges {
+                    password: Some(Some(hash.hash)),
+                    password_secret_version: Some(hash.version),
+                    ..Default::default()
+                },
+                None => UserChanges::default(),
+            };
+            let origin = Origin {
+                now,
+                effective: &effective,
+                client: &client,
+                token: &token,
+            };
+            let issued = finish_login(conn, origin, &user, changes, &subject)?;
+            Ok(Ok(reply! {
+                "uid" => user.id,
+                "newToken" => issued.to_json(),
+                "passwordConfirmed" => user.password.is_some(),
+            }))
         })
     })
-    .await
+    .await?
 }

@@ -82,7 +82,7 @@ pub fn add_attempt(conn: &mut DbConn, id: i64) -> QueryResult<i32> {
         diesel::update(verify_codes::table.filter(verify_codes::id.eq(id)))
             .set(verify_codes::attempts.eq(verify_codes::attempts + 1))
             .execute(conn)?;
-        verify_codes::table.find(id).select(verify_codes::attempts).first(conn)
+        verify_codes::table.find(id).select(verify_codes::attempts).get_result(conn)
     })
 }
 

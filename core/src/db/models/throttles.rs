@@ -3,8 +3,8 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use crate::db::DbConn;
 use crate::db::schema::throttles;
+use crate::db::{DbConn, at_most_one};
 use crate::db_run;
 
 /// How a counter's window moves.
@@ -73,13 +73,12 @@ pub fn peek(
     window_ms: i64,
     mode: Window,
 ) -> QueryResult<i64> {
-    let row: Option<(i64, i64, i64)> = db_run!(conn: {
+    let row: Option<(i64, i64, i64)> = at_most_one(db_run!(conn: {
         throttles::table
             .find(key)
             .select((throttles::hits, throttles::window_start, throttles::last_hit))
-            .first(conn)
-            .optional()
-    })?;
+            .load(conn)
+    }))?;
     Ok(match row {
         None => 0,
         Some((hits, start, last)) => {

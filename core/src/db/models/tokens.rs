@@ -2,9 +2,9 @@
 
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::models::users::UserRow;
 use crate::db::schema::{tokens, users};
+use crate::db::{DbConn, at_most_one};
 use crate::db_run;
 
 #[derive(Debug, Clone, Insertable)]
@@ -26,14 +26,13 @@ pub fn user_of_live_token(
     conn: &mut DbConn,
     token_hash: &str,
 ) -> QueryResult<Option<(i64, UserRow)>> {
-    db_run!(conn: {
+    at_most_one(db_run!(conn: {
         tokens::table
             .inner_join(users::table)
             .filter(tokens::token_hash.eq(token_hash))
             .select((tokens::created_date, UserRow::as_select()))
-            .first(conn)
-            .optional()
-    })
+            .load(conn)
+    }))
 }
 
 /// Stores a new token and keeps at most `max` live tokens for the user (oldest dropped), also
@@ -49,18 +48,18 @@ pub fn insert(conn: &mut DbConn, token: &NewToken, max: usize, now_secs: i64) ->
             .values(token)
             .on_conflict_do_nothing()
             .execute(conn)?;
-        let keep: Vec<String> = tokens::table
-            .filter(tokens::user_id.eq(&user_id))
-            .order((tokens::iat.desc(), tokens::created_date.desc()))
-            .select(tokens::token_hash)
-            .limit(i64::try_from(max).unwrap_or(i64::MAX))
-            .load(conn)?;
-        diesel::delete(
-            tokens::table
+        // Usually a single count; only when over the cap are the oldest looked up and deleted.
+        let live: i64 = tokens::table.filter(tokens::user_id.eq(&user_id)).count().get_result(conn)?;
+        let excess = live - i64::try_from(max).unwrap_or(i64::MAX);
+        if excess > 0 {
+            let oldest: Vec<String> = tokens::table
                 .filter(tokens::user_id.eq(&user_id))
-                .filter(tokens::token_hash.ne_all(&keep)),
-        )
-        .execute(conn)?;
+                .order((tokens::iat.asc(), tokens::created_date.asc()))
+                .select(tokens::token_hash)
+                .limit(excess)
+                .load(conn)?;
+            diesel::delete(tokens::table.filter(tokens::token_hash.eq_any(&oldest))).execute(conn)?;
+        }
         Ok(())
     })
 }

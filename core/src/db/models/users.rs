@@ -5,8 +5,8 @@
 
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::schema::{user_apps, user_identities, user_roles, users};
+use crate::db::{DbConn, at_most_one};
 use crate::db_run;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -141,13 +141,9 @@ impl UserQuery {
 }
 
 pub fn find_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
-    db_run!(conn: {
-        users::table
-            .find(id)
-            .select(UserRow::as_select())
-            .first(conn)
-            .optional()
-    })
+    at_most_one(db_run!(conn: {
+        users::table.find(id).select(UserRow::as_select()).load(conn)
+    }))
 }
 
 /// Every user matching any identifier of `query` (OR), regardless of app. Usernames and e-mails
@@ -338,14 +334,14 @@ pub fn invite_code_taken(conn: &mut DbConn, code: &str) -> QueryResult<bool> {
     })
 }
 
+/// `my_invite_code` has a unique index, so at most one user matches.
 pub fn find_by_invite_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<UserRow>> {
-    db_run!(conn: {
+    at_most_one(db_run!(conn: {
         users::table
             .filter(users::my_invite_code.eq(code))
             .select(UserRow::as_select())
-            .first(conn)
-            .optional()
-    })
+            .load(conn)
+    }))
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
