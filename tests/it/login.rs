@@ -23,6 +23,7 @@ pub fn cases() -> Vec<Case> {
         legacy_uni_id_hashes_verify_and_are_upgraded_to_argon2id,
         hmac_sha256_mode_writes_uni_id_hashes,
         login_with_a_token_revokes_the_old_one,
+        two_accounts_matching_in_one_app_are_a_conflict,
         overlong_password_is_refused_before_hashing,
     ]
 }
@@ -389,4 +390,34 @@ async fn overlong_password_is_refused_before_hashing(backend: Backend) {
     let r = app.login("olivia", &"p".repeat(200_000)).await;
     assert_eq!(r["errCode"], "uni-id-invalid-password");
     assert_eq!(r["errMsg"], "密码过长，最多 128 字节");
+}
+
+/// Uniqueness makes this impossible through the API; imported data can still contain it (an
+/// account allowed in every app and one registered in this app, with the same username).
+async fn two_accounts_matching_in_one_app_are_a_conflict(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let r = app.register("pat", "Secret-Pass-123").await;
+    let hash = {
+        let uid = r["uid"].as_str().unwrap().to_string();
+        app.db(move |conn| Ok(users::find_by_id(conn, &uid)?.unwrap().password))
+            .await
+    };
+    app.db(move |conn| {
+        let user = users::NewUser {
+            id: unid_core::ids::new_id(0),
+            username: Some("pat".into()),
+            password: hash,
+            ..Default::default()
+        };
+        users::insert(conn, &user, &["*".to_string()], &[])?;
+        Ok(())
+    })
+    .await;
+    assert_eq!(
+        app.login("pat", "wrong-password").await["errCode"],
+        "uni-id-password-error"
+    );
+    let r = app.login("pat", "Secret-Pass-123").await;
+    assert_eq!(r["errCode"], "uni-id-account-conflict");
+    assert_eq!(r["errMsg"], "用户账号冲突");
 }

@@ -51,6 +51,10 @@ const OPTIONAL_NUMBERS: &[&str] = &[
     "screenHeight",
 ];
 
+/// Longest accepted clientInfo string. uni-id has no limit, but `appId` and `deviceId` end up in
+/// indexed columns, and nothing legitimate comes close.
+pub const MAX_FIELD_BYTES: usize = 512;
+
 fn invalid(key: &str) -> ApiError {
     ApiError::new(ErrorCode::InvalidParam)
         .message("unid-invalid-client-info")
@@ -83,6 +87,12 @@ impl ClientInfo {
                 Some(_) => Err(invalid(key)),
             }
         };
+        if let Some((key, _)) = map
+            .iter()
+            .find(|(_, v)| v.as_str().is_some_and(|s| s.len() > MAX_FIELD_BYTES))
+        {
+            return Err(invalid(key));
+        }
         let uni_platform = required("uniPlatform")?;
         let app_id = required("appId")?;
         for key in OPTIONAL_STRINGS {
@@ -142,6 +152,14 @@ mod tests {
         assert_eq!(e.args[0].1, "clientInfo.uniPlatform");
         let e = parse(json!({"uniPlatform": "web", "appId": "  "})).expect_err("blank appId");
         assert_eq!(e.args[0].1, "clientInfo.appId");
+    }
+
+    #[test]
+    fn refuses_oversized_strings() {
+        let e = parse(json!({"uniPlatform": "web", "appId": "a".repeat(MAX_FIELD_BYTES + 1)}))
+            .expect_err("too long");
+        assert_eq!(e.code, ErrorCode::InvalidParam);
+        assert!(parse(json!({"uniPlatform": "web", "appId": "a".repeat(MAX_FIELD_BYTES)})).is_ok());
     }
 
     #[test]
