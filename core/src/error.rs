@@ -101,6 +101,10 @@ error_codes! {
     // SMS / e-mail test mode answers (returned, not thrown; spec §1.3).
     InvalidSmsTemplateId = "uni-id-invalid-sms-template-id";
     InvalidMailTemplate = "uni-id-invalid-mail-template";
+    // unid: a verification-code send cap was reached (uni-id has no caps, hence no code).
+    CodeSendLimit = "unid-code-send-limit";
+    // unid: the SMS / mail provider failed to take the message.
+    CodeSendFailed = "unid-code-send-failed";
     // uni-captcha (spec §2.3): returned with their numeric `code`.
     CaptchaCreateFail = "uni-captcha-create-fail", numeric = 10001;
     CaptchaRefreshFail = "uni-captcha-refresh-fail", numeric = 10003;

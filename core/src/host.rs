@@ -50,6 +50,13 @@ impl Deref for Host {
 }
 
 impl Host {
+    /// The compiled-in plugin of type `T`, for its methods to reach their own state.
+    pub fn plugin<T: Plugin>(&self) -> Option<&T> {
+        self.plugins
+            .iter()
+            .find_map(|p| p.as_any().downcast_ref::<T>())
+    }
+
     pub fn validator(&self, strength: Option<PasswordStrength>) -> Arc<Validator> {
         match self.validators.get(&strength) {
             Some(v) => v.clone(),
@@ -124,7 +131,6 @@ impl HostBuilder {
                 plugin: plugin.id().to_string(),
                 message,
             };
-            plugin.configure(&config).map_err(fail)?;
             for (locale, ftl) in plugin.locales() {
                 i18n.add(locale, ftl).map_err(fail)?;
             }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api;
 pub mod captcha;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod db;
 pub mod error;

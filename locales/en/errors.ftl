@@ -79,3 +79,6 @@ unid-login-locked = Too many failed logins, please try again later
 # SMS / e-mail test mode answers (spec §1.3, §9.3)
 uni-id-invalid-sms-template-id = No SMS templateId for scene={ $scene }. Test mode is on: use 123456 as the SMS code.
 uni-id-invalid-mail-template = Test mode is on: use 123456 as the e-mail code.
+unid-code-send-limit = Too many codes sent, please try again later
+unid-code-send-failed = Failed to send the code, please try again later
+unid-no-mobile-bound = Bind a mobile number first

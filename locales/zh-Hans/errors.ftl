@@ -79,3 +79,6 @@ unid-login-locked = 登录失败次数过多，请稍后再试
 # SMS / e-mail test mode answers (spec §1.3, §9.3)
 uni-id-invalid-sms-template-id = 未找到scene={ $scene },的短信模版templateId。已启动测试模式，直接使用：123456作为短信验证码即可。
 uni-id-invalid-mail-template = 已启动测试模式，直接使用：123456作为邮箱验证码即可。
+unid-code-send-limit = 发送过于频繁，请稍后再试
+unid-code-send-failed = 验证码发送失败，请稍后再试
+unid-no-mobile-bound = 请先绑定手机号

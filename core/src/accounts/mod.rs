@@ -2,9 +2,12 @@
 //! log. Methods and plugins call these instead of touching tables.
 
 pub mod admin;
+pub mod bind;
 pub mod log;
 pub mod login;
+pub mod phone;
 pub mod register;
+pub mod unified;
 
 use crate::api::client_info::ClientInfo;
 use crate::config::Effective;

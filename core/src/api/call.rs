@@ -56,6 +56,16 @@ pub fn captcha_ctx(host: &Host, now: i64) -> CaptchaCtx<'_> {
     }
 }
 
+/// Verification-code settings borrowed from the host.
+pub fn codes_ctx(host: &Host, now: i64) -> crate::codes::CodesCtx<'_> {
+    crate::codes::CodesCtx {
+        config: &host.config.codes,
+        secret: &host.settings.code_secret,
+        test_mode: host.config.test_mode,
+        now,
+    }
+}
+
 /// A parameter as a string when present and not blank (the validator already checked types).
 pub fn opt_str(params: &Value, key: &str) -> Option<String> {
     match params.get(key) {

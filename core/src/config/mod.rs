@@ -167,6 +167,31 @@ impl Default for ThrottleConfig {
     }
 }
 
+/// Verification codes sent by SMS or e-mail (limits unid adds; uni-id has none).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct CodesConfig {
+    /// Seconds between two sends to the same target for the same scene.
+    pub send_interval: u64,
+    /// Sends to one target per day.
+    pub per_target_per_day: u32,
+    /// Sends from one IP per hour.
+    pub per_ip_per_hour: u32,
+    /// Wrong guesses after which a code is void.
+    pub max_attempts: u32,
+}
+
+impl Default for CodesConfig {
+    fn default() -> Self {
+        CodesConfig {
+            send_interval: 60,
+            per_target_per_day: 10,
+            per_ip_per_hour: 30,
+            max_attempts: 5,
+        }
+    }
+}
+
 /// Format of new password hashes (spec §5; Argon2id is unid's default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 pub enum PasswordHashKind {
@@ -187,6 +212,7 @@ struct UnidKeys {
     database: Option<DatabaseConfig>,
     captcha: Option<CaptchaConfig>,
     throttle: Option<ThrottleConfig>,
+    codes: Option<CodesConfig>,
     plugins: Option<BTreeMap<String, Value>>,
 }
 
@@ -197,6 +223,7 @@ const UNID_KEYS: &[&str] = &[
     "database",
     "captcha",
     "throttle",
+    "codes",
     "plugins",
 ];
 
@@ -210,6 +237,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub captcha: CaptchaConfig,
     pub throttle: ThrottleConfig,
+    pub codes: CodesConfig,
     pub plugins: BTreeMap<String, Value>,
     /// The file this came from, if any.
     pub source: Option<PathBuf>,
@@ -285,6 +313,7 @@ impl Config {
                 config.database = keys.database.unwrap_or_default();
                 config.captcha = keys.captcha.unwrap_or_default();
                 config.throttle = keys.throttle.unwrap_or_default();
+                config.codes = keys.codes.unwrap_or_default();
                 config.plugins = keys.plugins.unwrap_or_default();
                 if let Some(apps) = map.remove("apps") {
                     if let Some(key) = map.keys().next() {
@@ -366,6 +395,15 @@ impl Config {
             if v == 0 {
                 return Err(ConfigError::invalid(key, "seconds, at least 1"));
             }
+        }
+        if self.codes.max_attempts == 0
+            || self.codes.per_target_per_day == 0
+            || self.codes.per_ip_per_hour == 0
+        {
+            return Err(ConfigError::invalid(
+                "codes.maxAttempts / codes.perTargetPerDay / codes.perIpPerHour",
+                "at least 1",
+            ));
         }
         if self.apps.len() > 1 {
             for (i, app) in self.apps.iter().enumerate() {

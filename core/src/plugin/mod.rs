@@ -2,11 +2,14 @@
 //! without touching the host. Core methods are registered through the same [`MethodSpec`]
 //! table, so a plugin method is dispatched exactly like a core one.
 //!
-//! (The services plugins borrow from the host — unified login, binding, verification codes —
-//! are added with the first plugins.)
+//! A plugin is built by the binary's plugin list from the [`Config`] (its `[plugins.<id>]`
+//! section, typed and checked, errors naming the key) and handed to the `HostBuilder`. At request
+//! time it borrows the host's services instead of touching tables: unified login
+//! (`accounts::unified`), binding (`accounts::bind`), verification codes (`codes`), captchas
+//! (`captcha`), the login log (`accounts::log`) and tokens (`tokens`).
 
 use crate::api::methods::MethodSpec;
-use crate::config::{Config, Effective};
+use crate::config::Effective;
 use crate::i18n::Locale;
 use crate::validator::Rule;
 
@@ -14,10 +17,8 @@ pub trait Plugin: Send + Sync + 'static {
     /// Stable id; also the name of its `[plugins.<id>]` config section.
     fn id(&self) -> &'static str;
 
-    /// Reads and checks the plugin's configuration at start-up; an error names the key.
-    fn configure(&self, _config: &Config) -> Result<(), String> {
-        Ok(())
-    }
+    /// `self`, so a plugin's methods can find their plugin's state with `Host::plugin::<T>()`.
+    fn as_any(&self) -> &dyn std::any::Any;
 
     /// uni-id-co methods the plugin adds.
     fn methods(&self) -> Vec<MethodSpec> {

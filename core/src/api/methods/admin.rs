@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::accounts::{STATUS_NORMAL, find_user};
+use crate::accounts::{STATUS_NORMAL, find_user, phone};
 use crate::api::call::{Call, opt_i64, opt_str, opt_strings, req_str};
 use crate::api::methods::{Access, MethodSpec, Reply};
 use crate::db::models::users::{self, NewUser, UserChanges, UserQuery};
@@ -107,7 +107,7 @@ async fn add_user(call: Call, params: Value) -> ApiResult<Reply> {
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| vec![call.client.app_id.clone()]);
     let roles = opt_strings(&params, "role").unwrap_or_default();
-    let mobile = opt_str(&params, "mobile");
+    let mobile = opt_str(&params, "mobile").and_then(|m| phone::to_e164(&m));
     let email = opt_str(&params, "email").map(|e| e.trim().to_lowercase());
     let hash = call
         .host
@@ -158,7 +158,7 @@ async fn update_user(call: Call, params: Value) -> ApiResult<Reply> {
     let status = status_param(&params)?;
     let apps = opt_strings(&params, "authorizedApp");
     let roles = opt_strings(&params, "role");
-    let mobile = opt_str(&params, "mobile");
+    let mobile = opt_str(&params, "mobile").and_then(|m| phone::to_e164(&m));
     let email = opt_str(&params, "email").map(|e| e.trim().to_lowercase());
     let hash: Option<NewHash> = match opt_str(&params, "password") {
         Some(p) => Some(

@@ -47,7 +47,8 @@ enum Target {
 
 async fn login(call: Call, params: Value) -> ApiResult<Reply> {
     let username = opt_str(&params, "username");
-    let mobile = opt_str(&params, "mobile");
+    // Stored as E.164; the validator already checked uni-id's mainland rule.
+    let mobile = opt_str(&params, "mobile").and_then(|m| crate::accounts::phone::to_e164(&m));
     let email = opt_str(&params, "email");
     let given = [&username, &mobile, &email]
         .iter()
