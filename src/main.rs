@@ -11,7 +11,7 @@ use unid_core::i18n::Locale;
 use unid_core::secret::Secret;
 use unid_core::{HostBuilder, serve};
 
-mod plugins;
+use unid::plugins;
 
 #[derive(Parser)]
 #[command(
@@ -120,8 +120,9 @@ fn load_config(path: Option<&Path>) -> Result<Config> {
     Ok(config)
 }
 
-fn builder(config: Config) -> HostBuilder {
-    plugins::register(HostBuilder::new(config))
+fn builder(config: Config) -> Result<HostBuilder> {
+    let base = HostBuilder::new(config.clone());
+    plugins::register(base, &config).map_err(anyhow::Error::msg)
 }
 
 async fn run_server(config: Config) -> Result<()> {
@@ -133,7 +134,7 @@ async fn run_server(config: Config) -> Result<()> {
     let listen = config.server.listen.clone();
     let public_url = config.public_url();
     let database = redact_url(&config.database_url());
-    let host = builder(config).build()?;
+    let host = builder(config)?.build()?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -194,7 +195,7 @@ async fn admin_create(
         Some(p) => p,
         None => read_password()?,
     };
-    let host = builder(config).build()?;
+    let host = builder(config)?.build()?;
     let apps = if apps.is_empty() {
         vec!["*".to_string()]
     } else {

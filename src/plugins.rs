@@ -1,16 +1,29 @@
 //! The plugin list. A plugin is compiled in behind its cargo feature and registered because
-//! this list names it — no link-time magic.
+//! this list names it — no link-time magic. Each is built from the config, so a bad
+//! `[plugins.<id>]` section stops start-up with the key named.
 
 use unid_core::HostBuilder;
 use unid_core::config::Config;
 
-/// Adds every compiled-in plugin to the host.
-pub fn register(builder: HostBuilder) -> HostBuilder {
-    // Login plugins (sms, email, univerify, weixin, apple) are added here as they land.
-    builder
+/// Adds every compiled-in, enabled plugin to the host.
+pub fn register(mut builder: HostBuilder, config: &Config) -> Result<HostBuilder, String> {
+    #[cfg(feature = "sms")]
+    if let Some(plugin) =
+        unid_plugin_sms::SmsPlugin::from_config(config).map_err(|e| format!("plugin sms: {e}"))?
+    {
+        builder = builder.plugin(std::sync::Arc::new(plugin));
+    }
+    let _ = (config, &mut builder);
+    Ok(builder)
 }
 
-/// Runs each compiled-in plugin's configuration and health checks for `unid config check`.
-pub fn check(_config: &Config) -> Vec<(&'static str, String)> {
-    Vec::new()
+/// Builds each compiled-in plugin from `config` and reports the errors, for `unid config check`.
+pub fn check(config: &Config) -> Vec<(&'static str, String)> {
+    let mut errors = Vec::new();
+    #[cfg(feature = "sms")]
+    if let Err(e) = unid_plugin_sms::SmsPlugin::from_config(config) {
+        errors.push(("sms", e));
+    }
+    let _ = config;
+    errors
 }

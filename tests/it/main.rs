@@ -15,6 +15,7 @@ mod cli;
 mod health;
 mod login;
 mod register;
+mod sms;
 mod throttle;
 mod tokens;
 
@@ -32,6 +33,7 @@ fn all_cases() -> Vec<Case> {
         health::cases(),
         login::cases(),
         register::cases(),
+        sms::cases(),
         throttle::cases(),
         tokens::cases(),
     ]

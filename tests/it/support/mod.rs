@@ -102,7 +102,9 @@ impl TestAppBuilder {
         });
         config.database.pool_size = 8;
         let clock = Clock::system();
-        let host = HostBuilder::new(config)
+        let builder = unid::plugins::register(HostBuilder::new(config.clone()), &config)
+            .expect("plugins start");
+        let host = builder
             .secrets(GeneratedSecrets::random())
             .clock(clock.clone())
             .build()
