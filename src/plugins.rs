@@ -13,6 +13,18 @@ pub fn register(mut builder: HostBuilder, config: &Config) -> Result<HostBuilder
     {
         builder = builder.plugin(std::sync::Arc::new(plugin));
     }
+    #[cfg(feature = "email")]
+    if let Some(plugin) = unid_plugin_email::EmailPlugin::from_config(config)
+        .map_err(|e| format!("plugin email: {e}"))?
+    {
+        builder = builder.plugin(std::sync::Arc::new(plugin));
+    }
+    #[cfg(feature = "univerify")]
+    if let Some(plugin) = unid_plugin_univerify::UniverifyPlugin::from_config(config)
+        .map_err(|e| format!("plugin univerify: {e}"))?
+    {
+        builder = builder.plugin(std::sync::Arc::new(plugin));
+    }
     let _ = (config, &mut builder);
     Ok(builder)
 }
@@ -23,6 +35,14 @@ pub fn check(config: &Config) -> Vec<(&'static str, String)> {
     #[cfg(feature = "sms")]
     if let Err(e) = unid_plugin_sms::SmsPlugin::from_config(config) {
         errors.push(("sms", e));
+    }
+    #[cfg(feature = "email")]
+    if let Err(e) = unid_plugin_email::EmailPlugin::from_config(config) {
+        errors.push(("email", e));
+    }
+    #[cfg(feature = "univerify")]
+    if let Err(e) = unid_plugin_univerify::UniverifyPlugin::from_config(config) {
+        errors.push(("univerify", e));
     }
     let _ = config;
     errors

@@ -12,12 +12,14 @@ mod admin;
 mod bad_input;
 mod captcha;
 mod cli;
+mod email;
 mod health;
 mod login;
 mod register;
 mod sms;
 mod throttle;
 mod tokens;
+mod univerify;
 
 use libtest_mimic::{Arguments, Trial};
 use support::Backend;
@@ -30,12 +32,14 @@ fn all_cases() -> Vec<Case> {
         bad_input::cases(),
         captcha::cases(),
         cli::cases(),
+        email::cases(),
         health::cases(),
         login::cases(),
         register::cases(),
         sms::cases(),
         throttle::cases(),
         tokens::cases(),
+        univerify::cases(),
     ]
     .concat()
 }
