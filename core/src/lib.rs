@@ -13,6 +13,7 @@ pub mod error;
 pub mod host;
 pub mod i18n;
 pub mod ids;
+pub mod outbound;
 pub mod passwords;
 pub mod plugin;
 pub mod secret;

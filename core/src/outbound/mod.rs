@@ -1,0 +1,3 @@
+//! Signing helpers for calls to providers' public HTTP APIs.
+
+pub mod aliyun_rpc;
