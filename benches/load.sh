@@ -116,14 +116,8 @@ api() { # $1 method, $2 params JSON, $3 token
     -d "{\"clientInfo\":{\"uniPlatform\":\"web\",\"appId\":\"$APP_ID\",\"deviceId\":\"bench\"},\"uniIdToken\":\"${3:-}\",\"params\":$2}"
 }
 
-run() { # $1 label, $2 method, $3 params JSON, $4 token, $5 connections, $6 chain tokens (0/1), $7 users
-  printf '{"clientInfo":{"uniPlatform":"web","appId":"%s","deviceId":"bench"},"uniIdToken":"@TOKEN@","params":%s}' \
-    "$APP_ID" "$3" > "$WORK/body.json"
-  local before after out
-  before=$(cpu_ticks "$SERVER_PID")
-  out=$(BODY_FILE="$WORK/body.json" TOKEN="${4:-}" CHAIN="${6:-0}" USERS="${7:-0}" taskset -c "$LOAD_CPU" wrk -t1 -c"$5" -d"${DURATION}s" -s "$WORK/post.lua" "$URL/uni-id-co/$2" | grep '^RESULT')
-  after=$(cpu_ticks "$SERVER_PID")
-  python3 - "$1" "$out" "$before" "$after" "$CLK_TCK" "$5" <<'PY'
+report() { # $1 label, $2 RESULT line, $3/$4 server CPU ticks before/after, $5 connections
+  python3 - "$1" "$2" "$3" "$4" "$CLK_TCK" "$5" <<'PY'
 import sys
 label, out, before, after, tck, conns = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 kv = dict(p.split("=") for p in out.split()[1:])
@@ -132,6 +126,16 @@ secs = int(kv["duration_us"]) / 1e6
 cpu = (after - before) / tck
 print(f"| {label} | {conns} | {req/secs:,.0f} | {req/cpu if cpu else 0:,.0f} | {cpu/secs:.2f} | {int(kv['p50_us'])/1000:.2f} | {int(kv['p99_us'])/1000:.2f} | {err} |")
 PY
+}
+
+run() { # $1 label, $2 method, $3 params JSON, $4 token, $5 connections, $6 chain tokens (0/1), $7 users
+  printf '{"clientInfo":{"uniPlatform":"web","appId":"%s","deviceId":"bench"},"uniIdToken":"@TOKEN@","params":%s}' \
+    "$APP_ID" "$3" > "$WORK/body.json"
+  local before after out
+  before=$(cpu_ticks "$SERVER_PID")
+  out=$(BODY_FILE="$WORK/body.json" TOKEN="${4:-}" CHAIN="${6:-0}" USERS="${7:-0}" taskset -c "$LOAD_CPU" wrk -t1 -c"$5" -d"${DURATION}s" -s "$WORK/post.lua" "$URL/uni-id-co/$2" | grep '^RESULT')
+  after=$(cpu_ticks "$SERVER_PID")
+  report "$1" "$out" "$before" "$after" "$5"
 }
 
 echo "unid load benchmark — $(date -u +%Y-%m-%dT%H:%MZ), ${DURATION}s per row, server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU"
@@ -166,6 +170,19 @@ api registerAdmin '{"username":"bench","password":"Bench-Pass-2024"}' >/dev/null
 register_users 200
 run "login (hmac-sha256, 200 users)" login '{"username":"@USER@","password":"Bench-Pass-2024"}' "" 32 0 200
 run "login (hmac-sha256, 1 user)" login '{"username":"bench","password":"Bench-Pass-2024"}' "" 32
+stop_server
+
+# SMS login end to end (issue 3): createCaptcha + sendSmsCode + loginBySms per login, test
+# mode, a fresh number each time (each login registers an account). Caps lifted: one client IP.
+start_server 'testMode = true
+[codes]
+perIpPerHour = 1000000000
+perTargetPerDay = 1000000000'
+cargo build --release --quiet --example sms_login_load
+before=$(cpu_ticks "$SERVER_PID")
+out=$(taskset -c "$LOAD_CPU" target/release/examples/sms_login_load "$URL" "$DURATION" 32 | grep '^RESULT')
+after=$(cpu_ticks "$SERVER_PID")
+report "loginBySms (3 calls each)" "$out" "$before" "$after" 32
 stop_server
 
 echo

@@ -121,6 +121,7 @@ fn load_config(path: Option<&Path>) -> Result<Config> {
 }
 
 fn builder(config: Config) -> Result<HostBuilder> {
+    plugins::check_sections(&config).map_err(anyhow::Error::msg)?;
     let base = HostBuilder::new(config.clone());
     plugins::register(base, &config).map_err(anyhow::Error::msg)
 }
@@ -287,7 +288,10 @@ fn config_check(config: Config) -> Result<()> {
             )
         }
     );
-    let plugin_errors = plugins::check(&config);
+    let mut plugin_errors = plugins::check(&config);
+    if let Err(e) = plugins::check_sections(&config) {
+        plugin_errors.push(("config", e));
+    }
     println!();
     print!("{}", settings.describe());
     if !plugin_errors.is_empty() {

@@ -47,3 +47,34 @@ pub fn check(config: &Config) -> Vec<(&'static str, String)> {
     let _ = config;
     errors
 }
+
+/// The plugins this build knows, compiled in or not.
+pub const KNOWN: &[&str] = &["sms", "email", "univerify"];
+
+/// Refuses `[plugins.<id>]` sections for plugins that do not exist or are not compiled in, so a
+/// misspelt section is an error rather than silently ignored.
+pub fn check_sections(config: &Config) -> Result<(), String> {
+    let compiled: Vec<&str> = KNOWN
+        .iter()
+        .copied()
+        .filter(|id| {
+            (*id == "sms" && cfg!(feature = "sms"))
+                || (*id == "email" && cfg!(feature = "email"))
+                || (*id == "univerify" && cfg!(feature = "univerify"))
+        })
+        .collect();
+    for id in config.plugins.keys() {
+        if !compiled.contains(&id.as_str()) {
+            let why = if KNOWN.contains(&id.as_str()) {
+                "that plugin is not compiled into this build (cargo feature)"
+            } else {
+                "no such plugin"
+            };
+            return Err(format!(
+                "config key `plugins.{id}`: {why}; available: {}",
+                compiled.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}

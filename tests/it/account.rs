@@ -31,7 +31,7 @@ async fn get_account_info_describes_the_account(backend: Backend) {
 async fn supported_login_types_list_the_password_logins(backend: Backend) {
     // Only the host's own methods: the sms plugin is switched off.
     let app = TestApp::builder(backend)
-        .config("[plugins.sms]\nenabled = false")
+        .config("[plugins.sms]\nenabled = false\n[plugins.email]\nenabled = false")
         .start()
         .await;
     let r = app.call("getSupportedLoginType").send().await;

@@ -258,6 +258,19 @@ async fn config_check_masks_secrets_and_names_bad_keys(_: Backend) {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    std::fs::write(dir.join("typo.toml"), "[plugins.smss]\ngateway = \"log\"\n").unwrap();
+    let out = unid()
+        .current_dir(&dir)
+        .args(["--config", "typo.toml", "config", "check"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("plugins.smss"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // The shipped example is valid.
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("unid.example.toml");
     let out = unid()

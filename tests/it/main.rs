@@ -7,6 +7,10 @@
 
 mod support;
 
+/// The example plugin of docs/plugins.md, compiled as part of the suite.
+#[path = "../../docs/example_plugin.rs"]
+mod example_plugin;
+
 mod account;
 mod admin;
 mod bad_input;
@@ -15,6 +19,7 @@ mod cli;
 mod email;
 mod health;
 mod login;
+mod plugins;
 mod register;
 mod sms;
 mod throttle;
@@ -35,6 +40,7 @@ fn all_cases() -> Vec<Case> {
         email::cases(),
         health::cases(),
         login::cases(),
+        plugins::cases(),
         register::cases(),
         sms::cases(),
         throttle::cases(),

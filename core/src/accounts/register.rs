@@ -32,7 +32,26 @@ pub struct Registered {
     pub password_confirmed: bool,
 }
 
-pub fn register(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult<Registered> {
+pub fn register(conn: &mut DbConn, origin: Origin, reg: Registration) -> ApiResult<Registered> {
+    create(conn, origin, reg, true)
+}
+
+/// Registration for a caller that has just found no account for `reg.query`, in the same
+/// transaction and under the same lock (unified login): the lookup is not repeated.
+pub(crate) fn register_known_free(
+    conn: &mut DbConn,
+    origin: Origin,
+    reg: Registration,
+) -> ApiResult<Registered> {
+    create(conn, origin, reg, false)
+}
+
+fn create(
+    conn: &mut DbConn,
+    origin: Origin,
+    mut reg: Registration,
+    check: bool,
+) -> ApiResult<Registered> {
     let Origin {
         now,
         effective,
@@ -55,8 +74,7 @@ pub fn register(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> Api
                 });
             }
         }
-        let found = find_user(conn, &reg.query, &client.app_id)?;
-        if !found.matched.is_empty() {
+        if check && !find_user(conn, &reg.query, &client.app_id)?.matched.is_empty() {
             return Err(ApiError::new(ErrorCode::AccountExists));
         }
 

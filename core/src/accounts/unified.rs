@@ -3,7 +3,7 @@
 
 use crate::accounts::log::{self, Subject};
 use crate::accounts::login::finish_login;
-use crate::accounts::register::{Registered, Registration, register};
+use crate::accounts::register::{Registered, Registration, register_known_free};
 use crate::accounts::{Origin, find_user, status_error};
 use crate::db::DbConn;
 use crate::db::models::users::{NewUser, UserChanges, UserQuery};
@@ -73,7 +73,7 @@ pub fn login_or_register(
                     uid,
                     token,
                     password_confirmed,
-                } = register(conn, origin, reg)?;
+                } = register_known_free(conn, origin, reg)?;
                 Ok(Unified {
                     kind: LoginType::Register,
                     uid,

@@ -2,6 +2,7 @@
 //! port) per test, on SQLite or on PostgreSQL, with a clock the test can move forward.
 
 pub mod cases;
+pub mod smtp;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -63,6 +64,7 @@ pub struct TestApp {
 pub struct TestAppBuilder {
     backend: Backend,
     config: String,
+    plugins: Vec<std::sync::Arc<dyn unid_core::plugin::Plugin>>,
 }
 
 impl TestAppBuilder {
@@ -70,6 +72,12 @@ impl TestAppBuilder {
     pub fn config(mut self, toml: &str) -> Self {
         self.config.push('\n');
         self.config.push_str(toml);
+        self
+    }
+
+    /// Adds a plugin besides the compiled-in ones (the example plugin of docs/plugins.md).
+    pub fn plugin(mut self, plugin: std::sync::Arc<dyn unid_core::plugin::Plugin>) -> Self {
+        self.plugins.push(plugin);
         self
     }
 
@@ -102,8 +110,11 @@ impl TestAppBuilder {
         });
         config.database.pool_size = 8;
         let clock = Clock::system();
-        let builder = unid::plugins::register(HostBuilder::new(config.clone()), &config)
+        let mut builder = unid::plugins::register(HostBuilder::new(config.clone()), &config)
             .expect("plugins start");
+        for plugin in self.plugins {
+            builder = builder.plugin(plugin);
+        }
         let host = builder
             .secrets(GeneratedSecrets::random())
             .clock(clock.clone())
@@ -153,6 +164,7 @@ impl TestApp {
         TestAppBuilder {
             backend,
             config: "testMode = true\n".to_string(),
+            plugins: Vec::new(),
         }
     }
 

@@ -250,7 +250,15 @@ pub fn insert(
         }
         Ok::<_, diesel::result::Error>(())
     })?;
-    sync_identities(conn, &user.id)
+    // A new user has no ledger rows yet and we hold its fields: no need to read them back.
+    let idents = identities(
+        &user.username,
+        &user.mobile,
+        user.mobile_confirmed,
+        &user.email,
+        user.email_confirmed,
+    );
+    insert_identities(conn, &user.id, apps, &idents)
 }
 
 /// Applies `changes`; re-derives the identity ledger when identifiers change.
@@ -293,27 +301,36 @@ pub fn set_apps(conn: &mut DbConn, user_id: &str, apps: &[String]) -> QueryResul
     sync_identities(conn, user_id)
 }
 
-/// Rebuilds the user's rows in `user_identities`: one per (app, identifier). A unique
-/// violation here means another account already holds the identifier in one of the apps.
-pub fn sync_identities(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
-    let Some(user) = find_by_id(conn, user_id)? else {
-        return Ok(());
-    };
-    let apps = apps_of(conn, user_id)?;
-    let mut idents: Vec<(&str, String)> = Vec::new();
-    if let Some(u) = &user.username {
+/// The identifiers a user is unique by, normalised: `(kind, value)`.
+fn identities(
+    username: &Option<String>,
+    mobile: &Option<String>,
+    mobile_confirmed: i32,
+    email: &Option<String>,
+    email_confirmed: i32,
+) -> Vec<(&'static str, String)> {
+    let mut idents = Vec::new();
+    if let Some(u) = username {
         idents.push(("username", u.to_lowercase()));
     }
-    if let (Some(m), 1) = (&user.mobile, user.mobile_confirmed) {
+    if let (Some(m), 1) = (mobile, mobile_confirmed) {
         idents.push(("mobile", m.clone()));
     }
-    if let (Some(e), 1) = (&user.email, user.email_confirmed) {
+    if let (Some(e), 1) = (email, email_confirmed) {
         idents.push(("email", e.to_lowercase()));
     }
+    idents
+}
+
+fn insert_identities(
+    conn: &mut DbConn,
+    user_id: &str,
+    apps: &[String],
+    idents: &[(&'static str, String)],
+) -> QueryResult<()> {
     db_run!(conn: {
-        diesel::delete(user_identities::table.filter(user_identities::user_id.eq(user_id))).execute(conn)?;
-        for app in &apps {
-            for (kind, value) in &idents {
+        for app in apps {
+            for (kind, value) in idents {
                 diesel::insert_into(user_identities::table)
                     .values((
                         user_identities::app_id.eq(app),
@@ -326,6 +343,27 @@ pub fn sync_identities(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
         }
         Ok(())
     })
+}
+
+/// Rebuilds the user's rows in `user_identities`: one per (app, identifier). A unique
+/// violation here means another account already holds the identifier in one of the apps.
+pub fn sync_identities(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
+    let Some(user) = find_by_id(conn, user_id)? else {
+        return Ok(());
+    };
+    let apps = apps_of(conn, user_id)?;
+    let idents = identities(
+        &user.username,
+        &user.mobile,
+        user.mobile_confirmed,
+        &user.email,
+        user.email_confirmed,
+    );
+    db_run!(conn: {
+        diesel::delete(user_identities::table.filter(user_identities::user_id.eq(user_id)))
+            .execute(conn)
+    })?;
+    insert_identities(conn, user_id, &apps, &idents)
 }
 
 pub fn invite_code_taken(conn: &mut DbConn, code: &str) -> QueryResult<bool> {

@@ -1,0 +1,168 @@
+//! The uni-id-co methods of the univerify plugin (spec §1.3, §10): `loginByUniverify` and
+//! `bindMobileByUniverify`.
+//!
+//! Both first exchange the client's `access_token` + `openid` for the phone number through the
+//! configured backend — with no database connection held, as the call may take seconds — and
+//! only then take a connection for the login or the binding. The number never comes from the
+//! client. A failed exchange is `uni-id-get-third-party-account-failed` for the client; the
+//! provider's code and reason go to the server log only.
+
+use serde_json::Value;
+use unid_core::accounts::bind::{self, BIND_MOBILE, Bindable};
+use unid_core::accounts::log::{self, Subject};
+use unid_core::accounts::unified::{Identity, login_or_register};
+use unid_core::accounts::{Origin, phone};
+use unid_core::api::call::{Call, opt_str, req_str};
+use unid_core::api::methods::{Access, MethodSpec, Reply};
+use unid_core::db::models::users::{NewUser, UserChanges, UserQuery};
+use unid_core::error::{ApiError, ApiResult, ErrorCode};
+use unid_core::validator::{Field, Schema};
+use unid_core::{method, reply};
+
+use crate::UniverifyPlugin;
+use crate::backend::Exchange;
+
+static LOGIN_BY_UNIVERIFY: &Schema = &[
+    ("access_token", Field::required("string")),
+    ("openid", Field::required("string")),
+    ("inviteCode", Field::optional("string")),
+];
+static BIND_MOBILE_BY_UNIVERIFY: &Schema = &[
+    ("openid", Field::required("string")),
+    ("access_token", Field::required("string")),
+];
+
+pub fn all() -> Vec<MethodSpec> {
+    vec![
+        method!(
+            "loginByUniverify",
+            Access::Anonymous,
+            LOGIN_BY_UNIVERIFY,
+            login_by_univerify
+        ),
+        method!(
+            "bindMobileByUniverify",
+            Access::Auth,
+            BIND_MOBILE_BY_UNIVERIFY,
+            bind_mobile_by_univerify
+        ),
+    ]
+}
+
+/// The phone number (E.164) behind the client's one-click token, from the backend.
+async fn phone_number(call: &Call, params: &Value) -> ApiResult<String> {
+    let access_token = req_str(params, "access_token")?;
+    let openid = req_str(params, "openid")?;
+    let backend = call
+        .host
+        .plugin::<UniverifyPlugin>()
+        .map(|p| p.backend.clone())
+        .ok_or_else(|| ApiError::system("univerify method called without its plugin"))?;
+    let exchange = Exchange {
+        access_token: &access_token,
+        openid: &openid,
+    };
+    match backend.phone_number(&exchange, call.now() / 1000).await {
+        Ok(mobile) => {
+            tracing::debug!(
+                backend = backend.name(),
+                phone = %phone::masked(&mobile),
+                "univerify: number exchanged"
+            );
+            Ok(mobile)
+        }
+        Err(e) => {
+            tracing::warn!(backend = backend.name(), error = %e, "univerify: number exchange failed");
+            Err(ApiError::new(ErrorCode::GetThirdPartyAccountFailed).detail(e))
+        }
+    }
+}
+
+async fn login_by_univerify(call: Call, params: Value) -> ApiResult<Reply> {
+    let invite_code = opt_str(&params, "inviteCode");
+    let exchanged = phone_number(&call, &params).await;
+    let now = call.now();
+    let db = call.host.db.clone();
+    db.run(move |conn| {
+        let mobile = match exchanged {
+            Ok(mobile) => mobile,
+            Err(e) => {
+                // uni-id: a failed exchange is a failed login (no identifier is known yet).
+                log::write(
+                    conn,
+                    &call.client,
+                    now,
+                    log::LOGIN,
+                    false,
+                    &Subject::default(),
+                );
+                return Err(e);
+            }
+        };
+        let origin = Origin {
+            now,
+            effective: &call.effective,
+            client: &call.client,
+            token: &call.token,
+        };
+        let identity = Identity {
+            query: UserQuery {
+                mobile: Some(mobile.clone()),
+                ..Default::default()
+            },
+            new_user: NewUser {
+                mobile: Some(mobile.clone()),
+                mobile_confirmed: 1,
+                ..Default::default()
+            },
+            on_login: UserChanges {
+                mobile_confirmed: Some(1),
+                ..Default::default()
+            },
+            invite_code,
+            subject: Subject {
+                mobile: Some(mobile),
+                ..Default::default()
+            },
+        };
+        let done = login_or_register(conn, origin, identity)?;
+        Ok(reply! {
+            "uid" => done.uid,
+            "newToken" => done.token.to_json(),
+            "passwordConfirmed" => done.password_confirmed,
+            "type" => done.kind.as_str(),
+        })
+    })
+    .await
+}
+
+async fn bind_mobile_by_univerify(call: Call, params: Value) -> ApiResult<Reply> {
+    let uid = call.auth()?.uid.clone();
+    let exchanged = phone_number(&call, &params).await;
+    let now = call.now();
+    let db = call.host.db.clone();
+    db.run(move |conn| {
+        let mobile = match exchanged {
+            Ok(mobile) => mobile,
+            Err(e) => {
+                let subject = Subject {
+                    user_id: Some(uid),
+                    ..Default::default()
+                };
+                log::write(conn, &call.client, now, BIND_MOBILE, false, &subject);
+                return Err(e);
+            }
+        };
+        let origin = Origin {
+            now,
+            effective: &call.effective,
+            client: &call.client,
+            token: &call.token,
+        };
+        // Conflicts (any account in the app with this number, the user included) are
+        // `uni-id-bind-conflict`; `bind` writes the log row either way.
+        bind::bind(conn, origin, &uid, &Bindable::Mobile(mobile), BIND_MOBILE)?;
+        Ok(reply! {})
+    })
+    .await
+}
