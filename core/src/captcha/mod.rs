@@ -17,7 +17,8 @@ use crate::db::models::logs::{self, LogSubject};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::secret::{Secret, ct_eq};
 
-/// `CAPTCHA_SCENE` (spec §8.1).
+/// `CAPTCHA_SCENE` (spec §8.1), plus the scenes of the methods uni-id reserved but never built
+/// (`loginByEmailCode`, `bindEmail`), whose captcha rule needs a captcha a client can create.
 pub const SCENES: &[&str] = &[
     "register",
     "login-by-pwd",
@@ -28,6 +29,8 @@ pub const SCENES: &[&str] = &[
     "send-email-code",
     "bind-mobile-by-sms",
     "set-pwd-by-sms",
+    "login-by-email",
+    "bind-email",
 ];
 
 const KIND: &str = "captcha";
