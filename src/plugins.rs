@@ -29,21 +29,48 @@ pub fn register(mut builder: HostBuilder, config: &Config) -> Result<HostBuilder
     Ok(builder)
 }
 
-/// Builds each compiled-in plugin from `config` and reports the errors, for `unid config check`.
+/// Builds each compiled-in plugin from `config` and runs its health check, for
+/// `unid config check`; returns the problems found.
 pub fn check(config: &Config) -> Vec<(&'static str, String)> {
+    #[cfg(any(feature = "sms", feature = "email", feature = "univerify"))]
+    fn report<P: unid_core::plugin::Plugin>(
+        id: &'static str,
+        built: Result<Option<P>, String>,
+        errors: &mut Vec<(&'static str, String)>,
+    ) {
+        match built {
+            Err(e) => errors.push((id, e)),
+            Ok(Some(plugin)) => {
+                if let Err(e) = plugin.health() {
+                    errors.push((id, format!("health check: {e}")));
+                }
+            }
+            Ok(None) => {}
+        }
+    }
+    #[cfg_attr(
+        not(any(feature = "sms", feature = "email", feature = "univerify")),
+        allow(unused_mut)
+    )]
     let mut errors = Vec::new();
     #[cfg(feature = "sms")]
-    if let Err(e) = unid_plugin_sms::SmsPlugin::from_config(config) {
-        errors.push(("sms", e));
-    }
+    report(
+        "sms",
+        unid_plugin_sms::SmsPlugin::from_config(config),
+        &mut errors,
+    );
     #[cfg(feature = "email")]
-    if let Err(e) = unid_plugin_email::EmailPlugin::from_config(config) {
-        errors.push(("email", e));
-    }
+    report(
+        "email",
+        unid_plugin_email::EmailPlugin::from_config(config),
+        &mut errors,
+    );
     #[cfg(feature = "univerify")]
-    if let Err(e) = unid_plugin_univerify::UniverifyPlugin::from_config(config) {
-        errors.push(("univerify", e));
-    }
+    report(
+        "univerify",
+        unid_plugin_univerify::UniverifyPlugin::from_config(config),
+        &mut errors,
+    );
     let _ = config;
     errors
 }

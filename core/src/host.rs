@@ -123,6 +123,16 @@ impl HostBuilder {
             tracing::info!(migration = %name, backend = pool.backend(), "applied migration");
         }
 
+        {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            let now = self.clock.now_ms();
+            for plugin in &self.plugins {
+                for name in conn.apply_plugin_migrations(plugin.id(), &plugin.migrations(), now)? {
+                    tracing::info!(migration = %name, "applied plugin migration");
+                }
+            }
+        }
+
         let mut i18n = I18n::new();
         let mut methods = MethodTable::core();
         let mut mixins = Vec::new();

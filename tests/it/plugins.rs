@@ -13,7 +13,10 @@ use crate::support::cases::Case;
 use crate::support::{Backend, TestApp};
 
 pub fn cases() -> Vec<Case> {
-    let mut all = cases![the_example_plugin_adds_a_method_with_its_rule_strings_and_config];
+    let mut all = cases![
+        the_example_plugin_adds_a_method_with_its_rule_strings_and_config,
+        plugin_migrations_run_once_per_database,
+    ];
     all.extend(once![
         the_guide_quotes_the_example_plugin_verbatim,
         a_plugin_config_error_names_the_key
@@ -87,4 +90,68 @@ async fn the_guide_quotes_the_example_plugin_verbatim(_: Backend) {
         guide.contains(example.trim_end()),
         "docs/plugins.md must quote docs/example_plugin.rs as it is"
     );
+}
+
+/// A plugin that only brings a table.
+struct Tabled;
+
+impl unid_core::plugin::Plugin for Tabled {
+    fn id(&self) -> &'static str {
+        "tabled"
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn migrations(&self) -> Vec<unid_core::plugin::PluginMigration> {
+        let sql = "CREATE TABLE tabled_notes (id BIGINT PRIMARY KEY, note TEXT NOT NULL)";
+        vec![unid_core::plugin::PluginMigration {
+            name: "0001_notes",
+            sqlite: sql,
+            postgres: sql,
+        }]
+    }
+}
+
+async fn plugin_migrations_run_once_per_database(backend: Backend) {
+    use diesel::RunQueryDsl;
+    let app = TestApp::builder(backend)
+        .plugin(Arc::new(Tabled))
+        .start()
+        .await;
+    app.db(|conn| {
+        unid_core::db_run!(conn: {
+            diesel::sql_query("INSERT INTO tabled_notes (id, note) VALUES (1, 'hello')").execute(conn)
+        })?;
+        Ok(())
+    })
+    .await;
+    // A second instance on the same database starts cleanly and does not re-create the table.
+    let again = unid_core::HostBuilder::new(app.host.config.clone())
+        .secrets(unid_core::config::settings::GeneratedSecrets::random())
+        .plugin(Arc::new(Tabled))
+        .build();
+    assert!(
+        again.is_ok(),
+        "second start: {:?}",
+        again.err().map(|e| e.to_string())
+    );
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let (notes, records) = app
+        .db(|conn| {
+            let notes: N = unid_core::db_run!(conn: {
+                diesel::sql_query("SELECT COUNT(*) AS n FROM tabled_notes").get_result(conn)
+            })?;
+            let records: N = unid_core::db_run!(conn: {
+                diesel::sql_query("SELECT COUNT(*) AS n FROM plugin_migrations WHERE plugin = 'tabled'").get_result(conn)
+            })?;
+            Ok((notes.n, records.n))
+        })
+        .await;
+    assert_eq!((notes, records), (1, 1));
 }

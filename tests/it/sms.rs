@@ -25,6 +25,7 @@ pub fn cases() -> Vec<Case> {
         mobile_code_login_type_is_reported,
         outside_test_mode_the_webhook_gateway_delivers_a_signed_code,
         a_failing_provider_is_a_clear_error,
+        a_provider_that_does_not_answer_in_time_is_a_clear_error,
     ]
 }
 
@@ -368,6 +369,15 @@ type Inbox = Arc<Mutex<Vec<Value>>>;
 
 /// A receiver that checks unid's webhook signature independently and answers `status`.
 async fn webhook_receiver(secret: &'static str, status: u16) -> (String, Inbox) {
+    webhook_receiver_after(secret, status, 0).await
+}
+
+/// The same, answering only after `delay_secs`.
+async fn webhook_receiver_after(
+    secret: &'static str,
+    status: u16,
+    delay_secs: u64,
+) -> (String, Inbox) {
     use axum::body::Bytes;
     use axum::http::{HeaderMap, StatusCode};
     let inbox: Inbox = Arc::default();
@@ -375,6 +385,7 @@ async fn webhook_receiver(secret: &'static str, status: u16) -> (String, Inbox) 
     let handler = move |headers: HeaderMap, body: Bytes| {
         let seen = seen.clone();
         async move {
+            tokio::time::sleep(std::time::Duration::from_secs(delay_secs)).await;
             let ts = headers
                 .get("x-unid-timestamp")
                 .and_then(|v| v.to_str().ok())
@@ -481,6 +492,34 @@ async fn a_failing_provider_is_a_clear_error(backend: Backend) {
         .send()
         .await;
     assert_eq!(r["errCode"], "unid-code-send-failed");
+}
+
+async fn a_provider_that_does_not_answer_in_time_is_a_clear_error(backend: Backend) {
+    // The webhook config uses timeoutSecs = 2; the receiver would take 10.
+    let (url, _) = webhook_receiver_after("hook-secret", 200, 10).await;
+    let app = TestApp::builder(backend)
+        .without_test_mode()
+        .config(&webhook_config(&url, "hook-secret"))
+        .start()
+        .await;
+    let answer = solve_captcha(&app, "device-1", "send-sms-code").await;
+    let started = std::time::Instant::now();
+    let r = app
+        .call("sendSmsCode")
+        .params(json!({"mobile": MOBILE, "scene": "login-by-sms", "captcha": answer}))
+        .send()
+        .await;
+    assert_eq!(r["errCode"], "unid-code-send-failed", "{r}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "gave up at the timeout"
+    );
+    let health = app
+        .raw(reqwest::Method::GET, "/health/ready")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
 }
 
 /// Outside test mode a captcha's answer is random and never leaves the server. The test stores

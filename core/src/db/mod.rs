@@ -141,6 +141,61 @@ impl DbPool {
 }
 
 impl DbConn {
+    /// Applies a plugin's migrations that have not run yet, each with its record in one
+    /// transaction, under a lock so two instances starting together apply each once.
+    pub fn apply_plugin_migrations(
+        &mut self,
+        plugin: &str,
+        migrations: &[crate::plugin::PluginMigration],
+        now: i64,
+    ) -> Result<Vec<String>, DbError> {
+        use diesel::RunQueryDsl;
+        use diesel::sql_types::{BigInt, Text};
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let mut applied = Vec::new();
+        for m in migrations {
+            let done = self.write_tx(|conn| {
+                conn.lock_keys(&["plugin-migrations".to_string()])?;
+                let (check, insert) = match conn {
+                    DbConn::Sqlite(_) => (
+                        "SELECT COUNT(*) AS n FROM plugin_migrations WHERE plugin = ?1 AND name = ?2",
+                        "INSERT INTO plugin_migrations (plugin, name, applied_date) VALUES (?1, ?2, ?3)",
+                    ),
+                    DbConn::Postgres(_) => (
+                        "SELECT COUNT(*) AS n FROM plugin_migrations WHERE plugin = $1 AND name = $2",
+                        "INSERT INTO plugin_migrations (plugin, name, applied_date) VALUES ($1, $2, $3)",
+                    ),
+                };
+                let count: Count = db_run!(conn: {
+                    diesel::sql_query(check).bind::<Text, _>(plugin).bind::<Text, _>(m.name).get_result(conn)
+                })?;
+                if count.n > 0 {
+                    return Ok::<_, diesel::result::Error>(false);
+                }
+                match conn {
+                    DbConn::Sqlite(c) => c.batch_execute(m.sqlite)?,
+                    DbConn::Postgres(c) => c.batch_execute(m.postgres)?,
+                }
+                db_run!(conn: {
+                    diesel::sql_query(insert)
+                        .bind::<Text, _>(plugin)
+                        .bind::<Text, _>(m.name)
+                        .bind::<BigInt, _>(now)
+                        .execute(conn)
+                })?;
+                Ok(true)
+            })?;
+            if done {
+                applied.push(format!("{plugin}/{}", m.name));
+            }
+        }
+        Ok(applied)
+    }
+
     /// A write transaction. On SQLite it is `BEGIN IMMEDIATE`, so a read-then-write inside it
     /// cannot interleave with another writer; on PostgreSQL use [`DbConn::lock_keys`] inside it
     /// for the same guarantee on specific keys. Inside another transaction it is a savepoint.

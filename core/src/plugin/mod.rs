@@ -13,6 +13,15 @@ use crate::config::Effective;
 use crate::i18n::Locale;
 use crate::validator::Rule;
 
+/// One schema change a plugin needs, as SQL for each backend. Applied once, in order, at start.
+#[derive(Debug, Clone, Copy)]
+pub struct PluginMigration {
+    /// Unique within the plugin; applied in the order `migrations()` lists them.
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
 pub trait Plugin: Send + Sync + 'static {
     /// Stable id; also the name of its `[plugins.<id>]` config section.
     fn id(&self) -> &'static str;
@@ -37,6 +46,11 @@ pub trait Plugin: Send + Sync + 'static {
 
     /// Fluent resources (locale, text).
     fn locales(&self) -> Vec<(Locale, &'static str)> {
+        Vec::new()
+    }
+
+    /// Tables the plugin needs (none by default).
+    fn migrations(&self) -> Vec<PluginMigration> {
         Vec::new()
     }
 
