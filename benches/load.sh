@@ -99,12 +99,12 @@ start_server() { # $1 = extra TOML
   rm -rf "$WORK/data"; mkdir -p "$WORK/data"
   # maxTokenLength 64: with 32 connections in flight, a chained refresh may present a token
   # up to 32 refreshes old; with the default 10 it would already be pruned.
-  printf '%s\nmaxTokenLength = 64\n[server]\ndataDir = "%s"\n[throttle]\nipLockAfter = 1000000\n' "$1" "$WORK/data" > "$WORK/unid.toml"
+  printf 'maxTokenLength = 64\n%s\n[server]\ndataDir = "%s"\n[throttle]\nipLockAfter = 1000000\n' "$1" "$WORK/data" > "$WORK/unid.toml"
   UNID_DATABASE_URL="$(database_url)" UNID_LISTEN="127.0.0.1:$port" RUST_LOG=warn taskset -c "$SERVER_CPU" "$BIN" --config "$WORK/unid.toml" serve > "$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   URL="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do curl -fs "$URL/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
-  curl -fs "$URL/health/ready" >/dev/null
+  curl -fs "$URL/health/ready" >/dev/null || { echo "server did not start:"; cat "$WORK/server.log"; exit 1; }
   sleep 1
   IDLE_RSS=$(rss_mb "$SERVER_PID")
 }

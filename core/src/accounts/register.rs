@@ -33,31 +33,7 @@ pub struct Registered {
 }
 
 pub fn register(conn: &mut DbConn, origin: Origin, reg: Registration) -> ApiResult<Registered> {
-    create(conn, origin, reg, true)
-}
-
-/// Registration for a caller that has just found no account for `reg.query`, in the same
-/// transaction and under the same lock (unified login): the lookup is not repeated.
-pub(crate) fn register_known_free(
-    conn: &mut DbConn,
-    origin: Origin,
-    reg: Registration,
-) -> ApiResult<Registered> {
-    create(conn, origin, reg, false)
-}
-
-fn create(
-    conn: &mut DbConn,
-    origin: Origin,
-    mut reg: Registration,
-    check: bool,
-) -> ApiResult<Registered> {
-    let Origin {
-        now,
-        effective,
-        client,
-        token: request_token,
-    } = origin;
+    let client = origin.client;
     conn.write_tx(|conn| {
         let mut keys = reg.query.lock_keys();
         if reg.first_admin {
@@ -67,81 +43,108 @@ fn create(
         if reg.first_admin {
             if let Some((_, apps)) = users::first_with_role(conn, "admin")? {
                 let e = ApiError::new(ErrorCode::AdminExists);
-                return Err(if crate::accounts::is_match_user_app(&apps, &client.app_id) {
-                    e
-                } else {
-                    e.message("uni-id-admin-exist-in-other-apps")
-                });
+                return Err(
+                    if crate::accounts::is_match_user_app(&apps, &client.app_id) {
+                        e
+                    } else {
+                        e.message("uni-id-admin-exist-in-other-apps")
+                    },
+                );
             }
         }
-        if check && !find_user(conn, &reg.query, &client.app_id)?.matched.is_empty() {
+        if !find_user(conn, &reg.query, &client.app_id)?
+            .matched
+            .is_empty()
+        {
             return Err(ApiError::new(ErrorCode::AccountExists));
         }
+        create(conn, origin, reg)
+    })
+}
 
-        let user = &mut reg.user;
-        user.id = crate::ids::new_id(now);
-        user.username = user.username.take().map(|u| u.to_lowercase());
-        user.email = user.email.take().map(|e| e.trim().to_lowercase());
-        user.register_date = Some(now);
-        user.register_env = Some(
-            json!({
-                "appid": client.app_id,
-                "uni_platform": client.platform,
-                "os_name": client.os_name.clone().unwrap_or_default(),
-                "app_name": client.app_name.clone().unwrap_or_default(),
-                "app_version": client.app_version.clone().unwrap_or_default(),
-                "app_version_code": client.app_version_code.clone().unwrap_or_default(),
-                "channel": client.channel.clone().or_else(|| client.scene.clone()).unwrap_or_default(),
-                "client_ip": client.client_ip,
-            })
-            .to_string(),
-        );
+/// Registration for a caller that has just found no account for `reg.query` inside its own
+/// write transaction, under the identifier's lock (unified login): no second lookup, lock or
+/// savepoint.
+pub(crate) fn register_known_free(
+    conn: &mut DbConn,
+    origin: Origin,
+    reg: Registration,
+) -> ApiResult<Registered> {
+    create(conn, origin, reg)
+}
 
-        if effective.auto_set_invite_code {
-            user.my_invite_code = Some(unused_invite_code(conn)?);
-        }
-
-        let mut roles = reg.roles.clone();
-        for role in &effective.user_register_default_role {
-            if !roles.contains(role) {
-                roles.push(role.clone());
-            }
-        }
-        let is_admin = roles.iter().any(|r| r == "admin");
-
-        match reg.invite_code.as_deref().filter(|c| !c.is_empty()) {
-            Some(code) => {
-                let inviter = users::find_by_invite_code(conn, code)?
-                    .ok_or_else(|| ApiError::new(ErrorCode::InvalidInviteCode))?;
-                let mut chain = vec![inviter.id.clone()];
-                chain.extend(parse_list(inviter.inviter_uid.as_deref()));
-                user.inviter_uid = Some(json!(chain).to_string());
-                user.invite_time = Some(now);
-            }
-            None if effective.force_invite_code && !is_admin => {
-                return Err(ApiError::new(ErrorCode::InvalidInviteCode));
-            }
-            None => {}
-        }
-
-        if !request_token.is_empty() {
-            tokens::revoke(conn, request_token)?;
-        }
-
-        let apps = vec![client.app_id.clone()];
-        users::insert(conn, user, &apps, &roles).map_err(|e| {
-            if is_unique_violation(&e) {
-                ApiError::new(ErrorCode::AccountExists).detail("identifier taken by a concurrent registration")
-            } else {
-                e.into()
-            }
-        })?;
-        let token = tokens::issue(conn, now, &user.id, effective, client)?;
-        Ok(Registered {
-            uid: user.id.clone(),
-            token,
-            password_confirmed: user.password.is_some(),
+/// Creates the account; the caller holds the write transaction and the identifier's lock.
+fn create(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult<Registered> {
+    let Origin {
+        now,
+        effective,
+        client,
+        token: request_token,
+    } = origin;
+    let user = &mut reg.user;
+    user.id = crate::ids::new_id(now);
+    user.username = user.username.take().map(|u| u.to_lowercase());
+    user.email = user.email.take().map(|e| e.trim().to_lowercase());
+    user.register_date = Some(now);
+    user.register_env = Some(
+        json!({
+            "appid": client.app_id,
+            "uni_platform": client.platform,
+            "os_name": client.os_name.clone().unwrap_or_default(),
+            "app_name": client.app_name.clone().unwrap_or_default(),
+            "app_version": client.app_version.clone().unwrap_or_default(),
+            "app_version_code": client.app_version_code.clone().unwrap_or_default(),
+            "channel": client.channel.clone().or_else(|| client.scene.clone()).unwrap_or_default(),
+            "client_ip": client.client_ip,
         })
+        .to_string(),
+    );
+
+    if effective.auto_set_invite_code {
+        user.my_invite_code = Some(unused_invite_code(conn)?);
+    }
+
+    let mut roles = reg.roles.clone();
+    for role in &effective.user_register_default_role {
+        if !roles.contains(role) {
+            roles.push(role.clone());
+        }
+    }
+    let is_admin = roles.iter().any(|r| r == "admin");
+
+    match reg.invite_code.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) => {
+            let inviter = users::find_by_invite_code(conn, code)?
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidInviteCode))?;
+            let mut chain = vec![inviter.id.clone()];
+            chain.extend(parse_list(inviter.inviter_uid.as_deref()));
+            user.inviter_uid = Some(json!(chain).to_string());
+            user.invite_time = Some(now);
+        }
+        None if effective.force_invite_code && !is_admin => {
+            return Err(ApiError::new(ErrorCode::InvalidInviteCode));
+        }
+        None => {}
+    }
+
+    if !request_token.is_empty() {
+        tokens::revoke(conn, request_token)?;
+    }
+
+    let apps = vec![client.app_id.clone()];
+    users::insert(conn, user, &apps, &roles).map_err(|e| {
+        if is_unique_violation(&e) {
+            ApiError::new(ErrorCode::AccountExists)
+                .detail("identifier taken by a concurrent registration")
+        } else {
+            e.into()
+        }
+    })?;
+    let token = tokens::issue(conn, now, &user.id, effective, client)?;
+    Ok(Registered {
+        uid: user.id.clone(),
+        token,
+        password_confirmed: user.password.is_some(),
     })
 }
 

@@ -126,24 +126,23 @@ pub fn issue(
         format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
     };
     let ttl = ttl_secs.clamp(1, MAX_TTL_SECS);
-    conn.write_tx(|conn| {
-        codes::void_pending(conn, channel.kind(), target, scene)?;
-        codes::insert(
-            conn,
-            &NewCode {
-                kind: channel.kind().to_string(),
-                target: target.to_string(),
-                scene: scene.to_string(),
-                code_hash: code_hash(cx.secret, channel, target, scene, &code),
-                state: 0,
-                attempts: 0,
-                ip: Some(ip.to_string()),
-                created_date: cx.now,
-                expired_date: cx.now + i64::try_from(ttl).unwrap_or(0) * 1000,
-            },
-        )?;
-        Ok::<_, ApiError>(())
-    })?;
+    // No transaction needed: the send-interval cap above already lets only one send per target
+    // and scene through at a time, and an interrupted pair leaves at worst no valid code.
+    codes::void_pending(conn, channel.kind(), target, scene)?;
+    codes::insert(
+        conn,
+        &NewCode {
+            kind: channel.kind().to_string(),
+            target: target.to_string(),
+            scene: scene.to_string(),
+            code_hash: code_hash(cx.secret, channel, target, scene, &code),
+            state: 0,
+            attempts: 0,
+            ip: Some(ip.to_string()),
+            created_date: cx.now,
+            expired_date: cx.now + i64::try_from(ttl).unwrap_or(0) * 1000,
+        },
+    )?;
     Ok(Secret::new(code))
 }
 
