@@ -61,7 +61,7 @@ async fn mail_app(backend: Backend, server: &SmtpServer) -> TestApp {
 
 /// A `send-email-code` captcha, then a code for `scene`.
 async fn send(app: &TestApp, email: &str, scene: &str) -> Value {
-    let answer = solve_captcha(app, "device-1", "send-email-code").await;
+    let answer = app.solve_captcha("device-1", "send-email-code").await;
     app.call("sendEmailCode")
         .params(json!({"email": email, "scene": scene, "captcha": answer}))
         .send()
@@ -100,7 +100,7 @@ async fn login_by_code(app: &TestApp, email: &str, code: &str) -> Value {
 
 /// `registerUser` with a solved captcha (works outside test mode); returns the token.
 async fn user_token(app: &TestApp, username: &str) -> String {
-    let answer = solve_captcha(app, "device-1", "register").await;
+    let answer = app.solve_captcha("device-1", "register").await;
     let r = app
         .call("registerUser")
         .params(json!({"username": username, "password": PASSWORD, "captcha": answer}))
@@ -159,7 +159,7 @@ async fn test_mode_answers_like_uni_id_and_123456_registers(backend: Backend) {
     let r = app
         .call("sendEmailCode")
         .locale("en")
-        .params(json!({"email": "bob@example.com", "scene": "register", "captcha": solve_captcha(&app, "device-1", "send-email-code").await}))
+        .params(json!({"email": "bob@example.com", "scene": "register", "captcha": app.solve_captcha("device-1", "send-email-code").await}))
         .send()
         .await;
     assert_eq!(
@@ -201,7 +201,7 @@ async fn send_email_code_needs_a_captcha_a_known_scene_and_an_address(backend: B
         "no captcha was created: {r}"
     );
     // The captcha's scene is always send-email-code, whatever the code's scene.
-    let answer = solve_captcha(&app, "device-1", "register").await;
+    let answer = app.solve_captcha("device-1", "register").await;
     let r = app
         .call("sendEmailCode")
         .params(json!({"email": EMAIL, "scene": "register", "captcha": answer}))
@@ -281,7 +281,7 @@ async fn the_code_arrives_in_english_for_an_english_client(backend: Backend) {
         .config(&smtp_config(&server, "codeExpiresIn = 300", ""))
         .start()
         .await;
-    let answer = solve_captcha(&app, "device-1", "send-email-code").await;
+    let answer = app.solve_captcha("device-1", "send-email-code").await;
     let r = app
         .call("sendEmailCode")
         .locale("en-US")
@@ -443,7 +443,7 @@ async fn reset_pwd_by_email_sets_the_password_and_ends_sessions(backend: Backend
     assert_eq!(r["errCode"], "uni-id-captcha-required", "{r}");
     app.advance_secs(61);
     let code = mailed_code(&app, &server, EMAIL, "reset-pwd-by-email").await;
-    let answer = solve_captcha(&app, "device-1", "reset-pwd-by-email").await;
+    let answer = app.solve_captcha("device-1", "reset-pwd-by-email").await;
     let r = app
         .call("resetPwdByEmail")
         .params(
@@ -656,7 +656,7 @@ async fn login_and_bind_ask_for_a_captcha_after_three_failures(backend: Backend)
     let r = login_by_code(&app, EMAIL, "000000").await;
     assert_eq!(r["errCode"], "uni-id-captcha-required", "{r}");
     send(&app, EMAIL, "login-by-email").await;
-    let answer = solve_captcha(&app, "device-1", "login-by-email").await;
+    let answer = app.solve_captcha("device-1", "login-by-email").await;
     let r = app
         .call("loginByEmailCode")
         .params(json!({"email": EMAIL, "code": "123456", "captcha": answer}))
@@ -683,7 +683,7 @@ async fn login_and_bind_ask_for_a_captcha_after_three_failures(backend: Backend)
         "uni-id-captcha-required"
     );
     send(&app, "bob@example.com", "bind-email").await;
-    let answer = solve_captcha(&app, "device-1", "bind-email").await;
+    let answer = app.solve_captcha("device-1", "bind-email").await;
     let r = bind("123456", Some(answer)).await;
     assert_eq!(r["errCode"], 0, "{r}");
 }
@@ -741,7 +741,7 @@ async fn a_refusing_smtp_server_is_a_clear_error(backend: Backend) {
     let r = app
         .call("sendEmailCode")
         .locale("en")
-        .params(json!({"email": "bob@example.com", "scene": "register", "captcha": solve_captcha(&app, "device-1", "send-email-code").await}))
+        .params(json!({"email": "bob@example.com", "scene": "register", "captcha": app.solve_captcha("device-1", "send-email-code").await}))
         .send()
         .await;
     assert_eq!(r["errCode"], "unid-code-send-failed", "{r}");
@@ -932,33 +932,4 @@ async fn email_code_login_type_is_reported_when_enabled(backend: Backend) {
         .send()
         .await;
     assert_ne!(r["errCode"], 0, "{r}");
-}
-
-/// Outside test mode a captcha's answer is random and never leaves the server. The test stores
-/// a captcha whose answer it chose, through the same storage function the server uses (copied
-/// from sms.rs).
-async fn solve_captcha(app: &TestApp, device: &'static str, scene: &'static str) -> String {
-    let host = app.host.clone();
-    let now = app.clock.now_ms();
-    app.db(move |conn| {
-        let hash =
-            unid_core::captcha::answer_hash(&host.settings.code_secret, device, scene, "K7P2");
-        unid_core::db::models::codes::insert(
-            conn,
-            &unid_core::db::models::codes::NewCode {
-                kind: "captcha".into(),
-                target: device.into(),
-                scene: scene.into(),
-                code_hash: hash,
-                state: 0,
-                attempts: 0,
-                ip: None,
-                created_date: now,
-                expired_date: now + 60_000,
-            },
-        )?;
-        Ok(())
-    })
-    .await;
-    "k7p2".to_string()
 }

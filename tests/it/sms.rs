@@ -439,7 +439,7 @@ async fn outside_test_mode_the_webhook_gateway_delivers_a_signed_code(backend: B
         .config(&webhook_config(&url, "hook-secret"))
         .start()
         .await;
-    let answer = solve_captcha(&app, "device-1", "send-sms-code").await;
+    let answer = app.solve_captcha("device-1", "send-sms-code").await;
     let r = app
         .call("sendSmsCode")
         .params(json!({"mobile": MOBILE, "scene": "login-by-sms", "captcha": answer}))
@@ -471,7 +471,7 @@ async fn a_failing_provider_is_a_clear_error(backend: Backend) {
         .config(&webhook_config(&url, "hook-secret"))
         .start()
         .await;
-    let answer = solve_captcha(&app, "device-1", "send-sms-code").await;
+    let answer = app.solve_captcha("device-1", "send-sms-code").await;
     let r = app
         .call("sendSmsCode")
         .params(json!({"mobile": MOBILE, "scene": "login-by-sms", "captcha": answer}))
@@ -485,7 +485,7 @@ async fn a_failing_provider_is_a_clear_error(backend: Backend) {
         .config(&webhook_config("http://127.0.0.1:9/sms", "hook-secret"))
         .start()
         .await;
-    let answer = solve_captcha(&app, "device-1", "send-sms-code").await;
+    let answer = app.solve_captcha("device-1", "send-sms-code").await;
     let r = app
         .call("sendSmsCode")
         .params(json!({"mobile": MOBILE, "scene": "login-by-sms", "captcha": answer}))
@@ -502,7 +502,7 @@ async fn a_provider_that_does_not_answer_in_time_is_a_clear_error(backend: Backe
         .config(&webhook_config(&url, "hook-secret"))
         .start()
         .await;
-    let answer = solve_captcha(&app, "device-1", "send-sms-code").await;
+    let answer = app.solve_captcha("device-1", "send-sms-code").await;
     let started = std::time::Instant::now();
     let r = app
         .call("sendSmsCode")
@@ -520,32 +520,4 @@ async fn a_provider_that_does_not_answer_in_time_is_a_clear_error(backend: Backe
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-}
-
-/// Outside test mode a captcha's answer is random and never leaves the server. The test stores
-/// a captcha whose answer it chose, through the same storage function the server uses.
-async fn solve_captcha(app: &TestApp, device: &'static str, scene: &'static str) -> String {
-    let host = app.host.clone();
-    let now = app.clock.now_ms();
-    app.db(move |conn| {
-        let hash =
-            unid_core::captcha::answer_hash(&host.settings.code_secret, device, scene, "K7P2");
-        unid_core::db::models::codes::insert(
-            conn,
-            &unid_core::db::models::codes::NewCode {
-                kind: "captcha".into(),
-                target: device.into(),
-                scene: scene.into(),
-                code_hash: hash,
-                state: 0,
-                attempts: 0,
-                ip: None,
-                created_date: now,
-                expired_date: now + 60_000,
-            },
-        )?;
-        Ok(())
-    })
-    .await;
-    "k7p2".to_string()
 }

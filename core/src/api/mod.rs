@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -74,12 +74,11 @@ async fn handle(
             .message("unid-body-too-large")
             .arg("limit", limit.to_string())
     };
-    if content_length(request.headers()).is_some_and(|n| n > limit) {
-        return Err(early(too_large()));
-    }
-    let bytes = to_bytes(request.into_body(), limit)
-        .await
-        .map_err(|_| early(too_large()))?;
+    let declared_too_large = content_length(request.headers()).is_some_and(|n| n > limit);
+    let bytes = match read_body(request.into_body(), limit, declared_too_large).await {
+        Some(bytes) => bytes,
+        None => return Err(early(too_large())),
+    };
     let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
         early(ApiError::new(ErrorCode::InvalidParam).message("unid-malformed-json"))
     })?;
@@ -221,6 +220,35 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     response
+}
+
+/// How much of an oversized body is read (and thrown away) before answering. Answering while
+/// the client is still sending makes many clients see a reset instead of the error; beyond this
+/// the connection is simply closed.
+const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
+
+/// The body when it fits in `limit` bytes; `None` (after draining what was sent, up to
+/// [`DRAIN_LIMIT`]) when it does not.
+async fn read_body(body: Body, limit: usize, declared_too_large: bool) -> Option<Vec<u8>> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    let mut fits = !declared_too_large;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { return None };
+        seen += chunk.len();
+        if fits && seen <= limit {
+            bytes.extend_from_slice(&chunk);
+        } else {
+            fits = false;
+            bytes = Vec::new();
+            if seen > DRAIN_LIMIT {
+                break;
+            }
+        }
+    }
+    fits.then_some(bytes)
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

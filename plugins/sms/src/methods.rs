@@ -11,7 +11,7 @@ use unid_core::accounts::{Origin, find_user, phone};
 use unid_core::api::call::{Call, captcha_ctx, codes_ctx, opt_str, req_str};
 use unid_core::api::methods::{Access, MethodSpec, Reply};
 use unid_core::codes::{self, Channel, DEFAULT_TTL_SECS};
-use unid_core::db::models::users::{self, NewUser, UserChanges, UserQuery};
+use unid_core::db::models::users::{self, UserChanges, UserQuery};
 use unid_core::error::{ApiError, ApiResult, ErrorCode};
 use unid_core::secret::Secret;
 use unid_core::validator::{Field, Schema};
@@ -238,23 +238,7 @@ async fn login_by_sms(call: Call, params: Value) -> ApiResult<Reply> {
             client: &call.client,
             token: &call.token,
         };
-        let identity = Identity {
-            query: UserQuery {
-                mobile: Some(mobile.clone()),
-                ..Default::default()
-            },
-            new_user: NewUser {
-                mobile: Some(mobile.clone()),
-                mobile_confirmed: 1,
-                ..Default::default()
-            },
-            on_login: UserChanges {
-                mobile_confirmed: Some(1),
-                ..Default::default()
-            },
-            invite_code,
-            subject,
-        };
+        let identity = Identity::confirmed_mobile(&mobile, invite_code, subject);
         let done = login_or_register(conn, origin, identity)?;
         Ok(reply! {
             "uid" => done.uid,

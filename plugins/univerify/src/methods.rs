@@ -14,7 +14,6 @@ use unid_core::accounts::unified::{Identity, login_or_register};
 use unid_core::accounts::{Origin, phone};
 use unid_core::api::call::{Call, opt_str, req_str};
 use unid_core::api::methods::{Access, MethodSpec, Reply};
-use unid_core::db::models::users::{NewUser, UserChanges, UserQuery};
 use unid_core::error::{ApiError, ApiResult, ErrorCode};
 use unid_core::validator::{Field, Schema};
 use unid_core::{method, reply};
@@ -105,26 +104,11 @@ async fn login_by_univerify(call: Call, params: Value) -> ApiResult<Reply> {
             client: &call.client,
             token: &call.token,
         };
-        let identity = Identity {
-            query: UserQuery {
-                mobile: Some(mobile.clone()),
-                ..Default::default()
-            },
-            new_user: NewUser {
-                mobile: Some(mobile.clone()),
-                mobile_confirmed: 1,
-                ..Default::default()
-            },
-            on_login: UserChanges {
-                mobile_confirmed: Some(1),
-                ..Default::default()
-            },
-            invite_code,
-            subject: Subject {
-                mobile: Some(mobile),
-                ..Default::default()
-            },
+        let subject = Subject {
+            mobile: Some(mobile.clone()),
+            ..Default::default()
         };
+        let identity = Identity::confirmed_mobile(&mobile, invite_code, subject);
         let done = login_or_register(conn, origin, identity)?;
         Ok(reply! {
             "uid" => done.uid,

@@ -248,6 +248,35 @@ impl TestApp {
             .await
     }
 
+    /// Outside test mode a captcha's answer is random and never leaves the server. This stores
+    /// a captcha for `device` + `scene` whose answer the test chose, through the same hashing
+    /// the server uses, and returns the answer.
+    pub async fn solve_captcha(&self, device: &'static str, scene: &'static str) -> String {
+        let host = self.host.clone();
+        let now = self.clock.now_ms();
+        self.db(move |conn| {
+            let hash =
+                unid_core::captcha::answer_hash(&host.settings.code_secret, device, scene, "K7P2");
+            unid_core::db::models::codes::insert(
+                conn,
+                &unid_core::db::models::codes::NewCode {
+                    kind: "captcha".into(),
+                    target: device.into(),
+                    scene: scene.into(),
+                    code_hash: hash,
+                    state: 0,
+                    attempts: 0,
+                    ip: None,
+                    created_date: now,
+                    expired_date: now + 60_000,
+                },
+            )?;
+            Ok(())
+        })
+        .await;
+        "k7p2".to_string()
+    }
+
     /// Runs blocking database work against the app's own database.
     pub async fn db<T: Send + 'static>(
         &self,
