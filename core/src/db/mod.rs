@@ -27,6 +27,8 @@ pub enum DbError {
     Url(String),
     #[error("cannot open the database: {0}")]
     Pool(#[from] PoolError),
+    #[error("cannot open the database: {0}")]
+    Open(String),
     #[error("cannot create the database directory {path}: {source}")]
     Dir {
         path: String,
@@ -66,16 +68,15 @@ macro_rules! db_run {
     };
 }
 
-/// Per-connection SQLite settings: WAL for concurrent readers, foreign keys on, and a busy
-/// timeout so writers queue instead of failing.
+/// Per-connection SQLite settings: foreign keys on, and a busy timeout so writers queue
+/// instead of failing. (WAL is a property of the database file, set once before the pool opens.)
 #[derive(Debug)]
 struct SqliteSetup;
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqliteSetup {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(
-            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -104,6 +105,14 @@ impl DbPool {
                     source,
                 })?;
             }
+        }
+        // WAL lets readers run beside the writer. Switching needs an exclusive lock, so it is
+        // done once here rather than by every pooled connection racing for it.
+        {
+            use diesel::Connection;
+            let mut conn =
+                SqliteConnection::establish(path).map_err(|e| DbError::Open(e.to_string()))?;
+            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
         }
         let manager = ConnectionManager::<SqliteConnection>::new(path);
         let pool = Pool::builder()
