@@ -32,6 +32,18 @@ pub struct Unified {
     pub password_confirmed: bool,
 }
 
+impl Unified {
+    /// uni-id's answer to a unified login: `{uid, newToken, passwordConfirmed, type}`.
+    pub fn reply(&self) -> crate::api::methods::Reply {
+        crate::reply! {
+            "uid" => self.uid,
+            "newToken" => self.token.to_json(),
+            "passwordConfirmed" => self.password_confirmed,
+            "type" => self.kind.as_str(),
+        }
+    }
+}
+
 /// What to find the account by, and what to write.
 pub struct Identity {
     pub query: UserQuery,

@@ -5,9 +5,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::accounts::Origin;
+use crate::accounts::log::{self, Subject};
 use crate::api::client_info::ClientInfo;
-use crate::captcha::CaptchaCtx;
+use crate::captcha::{self, CaptchaCtx};
+use crate::codes::{self, Channel};
 use crate::config::Effective;
+use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::Host;
 use crate::i18n::Locale;
@@ -40,10 +44,71 @@ impl Call {
         self.host.validator(self.effective.password_strength)
     }
 
+    /// Where this request comes from, for the account services.
+    pub fn origin(&self, now: i64) -> Origin<'_> {
+        Origin {
+            now,
+            effective: &self.effective,
+            client: &self.client,
+            token: &self.token,
+        }
+    }
+
+    /// uni-id's captcha rule for the code methods (spec §8.2): after three failed `log_type`
+    /// attempts about `subject` from this IP within two hours, a captcha for `scene` is needed.
+    pub fn captcha_if_needed(
+        &self,
+        conn: &mut DbConn,
+        now: i64,
+        subject: &Subject,
+        log_type: &str,
+        scene: &str,
+        answer: Option<&str>,
+    ) -> ApiResult<()> {
+        if captcha::needed_by_log(conn, now, &self.client.client_ip, subject, log_type)? {
+            let cx = captcha_ctx(&self.host, now);
+            captcha::require(conn, &cx, self.client.device_id.as_deref(), scene, answer)?;
+        }
+        Ok(())
+    }
+
+    /// Checks and consumes a verification code; a failure writes a failed `log_type` row
+    /// about `subject`, as uni-id does.
+    pub fn verify_code(
+        &self,
+        conn: &mut DbConn,
+        now: i64,
+        attempt: CodeAttempt,
+        subject: &Subject,
+    ) -> ApiResult<()> {
+        let cx = codes_ctx(&self.host, now);
+        let result = codes::verify(
+            conn,
+            &cx,
+            attempt.channel,
+            attempt.target,
+            attempt.scene,
+            attempt.code,
+        );
+        if result.is_err() {
+            log::write(conn, &self.client, now, attempt.log_type, false, subject);
+        }
+        result
+    }
+
     /// Text of a message in the caller's language.
     pub fn text(&self, id: &str, args: &[(&str, String)]) -> String {
         self.host.i18n.message(self.locale, id, args)
     }
+}
+
+/// One use of a verification code, and the log row a failure writes.
+pub struct CodeAttempt<'a> {
+    pub channel: Channel,
+    pub target: &'a str,
+    pub scene: &'a str,
+    pub code: &'a str,
+    pub log_type: &'a str,
 }
 
 /// Captcha settings borrowed from the host.

@@ -9,14 +9,13 @@
 use lettre::Address;
 use serde_json::Value;
 use unid_core::accounts::bind::{self, Bindable};
+use unid_core::accounts::find_user;
 use unid_core::accounts::log::{self, Subject};
 use unid_core::accounts::register::{Registration, register};
 use unid_core::accounts::unified::{Identity, login_or_register};
-use unid_core::accounts::{Origin, find_user};
-use unid_core::api::call::{Call, captcha_ctx, codes_ctx, opt_str, req_str};
+use unid_core::api::call::{Call, CodeAttempt, captcha_ctx, codes_ctx, opt_str, req_str};
 use unid_core::api::methods::{Access, MethodSpec, Reply};
 use unid_core::codes::{self, Channel};
-use unid_core::db::DbConn;
 use unid_core::db::models::users::{self, NewUser, UserChanges, UserQuery};
 use unid_core::error::{ApiError, ApiResult, ErrorCode};
 use unid_core::secret::Secret;
@@ -112,72 +111,11 @@ fn plugin(call: &Call) -> ApiResult<&EmailPlugin> {
         .ok_or_else(|| ApiError::system("email plugin method called without the plugin"))
 }
 
-fn origin(call: &Call, now: i64) -> Origin<'_> {
-    Origin {
-        now,
-        effective: &call.effective,
-        client: &call.client,
-        token: &call.token,
-    }
-}
-
 fn by_email(email: &str) -> Subject {
     Subject {
         email: Some(email.to_string()),
         ..Default::default()
     }
-}
-
-/// One use of a code: which address and scene it is for, and the log row a failure writes.
-struct Attempt<'a> {
-    email: &'a str,
-    scene: &'a str,
-    code: &'a str,
-    log_type: &'a str,
-}
-
-/// Checks and consumes the code; a failure writes a failed `log_type` row about `subject`.
-fn verify_code(
-    conn: &mut DbConn,
-    call: &Call,
-    now: i64,
-    attempt: Attempt,
-    subject: &Subject,
-) -> ApiResult<()> {
-    let result = codes::verify(
-        conn,
-        &codes_ctx(&call.host, now),
-        Channel::Email,
-        attempt.email,
-        attempt.scene,
-        attempt.code,
-    );
-    if result.is_err() {
-        log::write(conn, &call.client, now, attempt.log_type, false, subject);
-    }
-    result
-}
-
-/// The captcha rule of the code methods: required after three failures in two hours (§8.2).
-fn captcha_if_needed(
-    conn: &mut DbConn,
-    call: &Call,
-    now: i64,
-    subject: &Subject,
-    log_type: &str,
-    scene: &str,
-    answer: Option<&str>,
-) -> ApiResult<()> {
-    if captcha::needed_by_log(conn, now, &call.client.client_ip, subject, log_type)? {
-        captcha::require(
-            conn,
-            &captcha_ctx(&call.host, now),
-            call.client.device_id.as_deref(),
-            scene,
-            answer,
-        )?;
-    }
-    Ok(())
 }
 
 async fn send_email_code(call: Call, params: Value) -> ApiResult<Reply> {
@@ -263,12 +201,12 @@ async fn register_user_by_email(call: Call, params: Value) -> ApiResult<Reply> {
             .db
             .clone()
             .run(move |conn| {
-                verify_code(
+                call.verify_code(
                     conn,
-                    &call,
                     now,
-                    Attempt {
-                        email: &email,
+                    CodeAttempt {
+                        channel: Channel::Email,
+                        target: &email,
                         scene: "register",
                         code: &code,
                         log_type: log::REGISTER,
@@ -306,7 +244,7 @@ async fn register_user_by_email(call: Call, params: Value) -> ApiResult<Reply> {
     let db = call.host.db.clone();
     let registered = db
         .run(move |conn| {
-            let result = register(conn, origin(&call, now), reg);
+            let result = register(conn, call.origin(now), reg);
             let subject = Subject {
                 user_id: result.as_ref().ok().map(|r| r.uid.clone()),
                 ..by_email(&email)
@@ -343,21 +281,20 @@ async fn reset_pwd_by_email(call: Call, params: Value) -> ApiResult<Reply> {
             .clone()
             .run(move |conn| {
                 let subject = by_email(&email);
-                captcha_if_needed(
+                call.captcha_if_needed(
                     conn,
-                    &call,
                     now,
                     &subject,
                     log::RESET_PWD,
                     "reset-pwd-by-email",
                     answer.as_deref(),
                 )?;
-                verify_code(
+                call.verify_code(
                     conn,
-                    &call,
                     now,
-                    Attempt {
-                        email: &email,
+                    CodeAttempt {
+                        channel: Channel::Email,
+                        target: &email,
                         scene: "reset-pwd-by-email",
                         code: &code,
                         log_type: log::RESET_PWD,
@@ -424,21 +361,20 @@ async fn login_by_email_code(call: Call, params: Value) -> ApiResult<Reply> {
     let db = call.host.db.clone();
     db.run(move |conn| {
         let subject = by_email(&email);
-        captcha_if_needed(
+        call.captcha_if_needed(
             conn,
-            &call,
             now,
             &subject,
             log::LOGIN,
             "login-by-email",
             answer.as_deref(),
         )?;
-        verify_code(
+        call.verify_code(
             conn,
-            &call,
             now,
-            Attempt {
-                email: &email,
+            CodeAttempt {
+                channel: Channel::Email,
+                target: &email,
                 scene: "login-by-email",
                 code: &code,
                 log_type: log::LOGIN,
@@ -459,7 +395,7 @@ async fn login_by_email_code(call: Call, params: Value) -> ApiResult<Reply> {
             invite_code,
             subject,
         };
-        let done = login_or_register(conn, origin(&call, now), identity)?;
+        let done = login_or_register(conn, call.origin(now), identity)?;
         Ok(reply! {
             "uid" => done.uid,
             "newToken" => done.token.to_json(),
@@ -482,9 +418,8 @@ async fn bind_email(call: Call, params: Value) -> ApiResult<Reply> {
             user_id: Some(uid.clone()),
             ..Default::default()
         };
-        captcha_if_needed(
+        call.captcha_if_needed(
             conn,
-            &call,
             now,
             &by_user,
             bind::BIND_EMAIL,
@@ -495,12 +430,12 @@ async fn bind_email(call: Call, params: Value) -> ApiResult<Reply> {
             user_id: Some(uid.clone()),
             ..by_email(&email)
         };
-        verify_code(
+        call.verify_code(
             conn,
-            &call,
             now,
-            Attempt {
-                email: &email,
+            CodeAttempt {
+                channel: Channel::Email,
+                target: &email,
                 scene: "bind-email",
                 code: &code,
                 log_type: bind::BIND_EMAIL,
@@ -509,7 +444,7 @@ async fn bind_email(call: Call, params: Value) -> ApiResult<Reply> {
         )?;
         bind::bind(
             conn,
-            origin(&call, now),
+            call.origin(now),
             &uid,
             &Bindable::Email(email),
             bind::BIND_EMAIL,
@@ -534,19 +469,19 @@ async fn unbind_email(call: Call, params: Value) -> ApiResult<Reply> {
             user_id: Some(user.id.clone()),
             ..by_email(&email)
         };
-        verify_code(
+        call.verify_code(
             conn,
-            &call,
             now,
-            Attempt {
-                email: &email,
+            CodeAttempt {
+                channel: Channel::Email,
+                target: &email,
                 scene: "unbind-email",
                 code: &code,
                 log_type: bind::UNBIND_EMAIL,
             },
             &subject,
         )?;
-        bind::unbind_email(conn, origin(&call, now), &user.id)?;
+        bind::unbind_email(conn, call.origin(now), &user.id)?;
         Ok(reply! {})
     })
     .await

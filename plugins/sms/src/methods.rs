@@ -7,8 +7,8 @@ use serde_json::Value;
 use unid_core::accounts::bind::{self, Bindable};
 use unid_core::accounts::log::{self, Subject};
 use unid_core::accounts::unified::{Identity, login_or_register};
-use unid_core::accounts::{Origin, find_user, phone};
-use unid_core::api::call::{Call, captcha_ctx, codes_ctx, opt_str, req_str};
+use unid_core::accounts::{find_user, phone};
+use unid_core::api::call::{Call, CodeAttempt, captcha_ctx, codes_ctx, opt_str, req_str};
 use unid_core::api::methods::{Access, MethodSpec, Reply};
 use unid_core::codes::{self, Channel, DEFAULT_TTL_SECS};
 use unid_core::db::models::users::{self, UserChanges, UserQuery};
@@ -178,26 +178,20 @@ async fn send_sms_code(call: Call, params: Value) -> ApiResult<Reply> {
     Ok(reply! {})
 }
 
-/// The captcha rule of the SMS methods: required after three failures in two hours (spec §8.2).
-fn captcha_if_needed(
-    conn: &mut unid_core::db::DbConn,
-    call: &Call,
-    now: i64,
-    subject: &Subject,
-    log_type: &str,
-    scene: &str,
-    answer: Option<&str>,
-) -> ApiResult<()> {
-    if captcha::needed_by_log(conn, now, &call.client.client_ip, subject, log_type)? {
-        captcha::require(
-            conn,
-            &captcha_ctx(&call.host, now),
-            call.client.device_id.as_deref(),
-            scene,
-            answer,
-        )?;
+/// An SMS code for `mobile` and `scene`; a failure is logged as `log_type`.
+fn sms_code<'a>(
+    mobile: &'a str,
+    scene: &'a str,
+    code: &'a str,
+    log_type: &'a str,
+) -> CodeAttempt<'a> {
+    CodeAttempt {
+        channel: Channel::Sms,
+        target: mobile,
+        scene,
+        code,
+        log_type,
     }
-    Ok(())
 }
 
 async fn login_by_sms(call: Call, params: Value) -> ApiResult<Reply> {
@@ -212,40 +206,24 @@ async fn login_by_sms(call: Call, params: Value) -> ApiResult<Reply> {
             mobile: Some(mobile.clone()),
             ..Default::default()
         };
-        captcha_if_needed(
+        call.captcha_if_needed(
             conn,
-            &call,
             now,
             &subject,
             log::LOGIN,
             "login-by-sms",
             answer.as_deref(),
         )?;
-        if let Err(e) = codes::verify(
+        call.verify_code(
             conn,
-            &codes_ctx(&call.host, now),
-            Channel::Sms,
-            &mobile,
-            "login-by-sms",
-            &code,
-        ) {
-            log::write(conn, &call.client, now, log::LOGIN, false, &subject);
-            return Err(e);
-        }
-        let origin = Origin {
             now,
-            effective: &call.effective,
-            client: &call.client,
-            token: &call.token,
-        };
+            sms_code(&mobile, "login-by-sms", &code, log::LOGIN),
+            &subject,
+        )?;
+        let origin = call.origin(now);
         let identity = Identity::confirmed_mobile(&mobile, invite_code, subject);
         let done = login_or_register(conn, origin, identity)?;
-        Ok(reply! {
-            "uid" => done.uid,
-            "newToken" => done.token.to_json(),
-            "passwordConfirmed" => done.password_confirmed,
-            "type" => done.kind.as_str(),
-        })
+        Ok(done.reply())
     })
     .await
 }
@@ -267,32 +245,21 @@ async fn bind_mobile_by_sms(call: Call, params: Value) -> ApiResult<Reply> {
             user_id: Some(uid.clone()),
             ..Default::default()
         };
-        captcha_if_needed(
+        call.captcha_if_needed(
             conn,
-            &call,
             now,
             &by_user,
             bind::BIND_MOBILE,
             "bind-mobile-by-sms",
             answer.as_deref(),
         )?;
-        if let Err(e) = codes::verify(
+        call.verify_code(
             conn,
-            &codes_ctx(&call.host, now),
-            Channel::Sms,
-            &mobile,
-            "bind-mobile-by-sms",
-            &code,
-        ) {
-            log::write(conn, &call.client, now, bind::BIND_MOBILE, false, &subject);
-            return Err(e);
-        }
-        let origin = Origin {
             now,
-            effective: &call.effective,
-            client: &call.client,
-            token: &call.token,
-        };
+            sms_code(&mobile, "bind-mobile-by-sms", &code, bind::BIND_MOBILE),
+            &subject,
+        )?;
+        let origin = call.origin(now);
         bind::bind(
             conn,
             origin,
@@ -325,26 +292,20 @@ async fn reset_pwd_by_sms(call: Call, params: Value) -> ApiResult<Reply> {
             mobile: Some(mobile.clone()),
             ..Default::default()
         };
-        captcha_if_needed(
+        call.captcha_if_needed(
             conn,
-            &call,
             now,
             &subject,
             log::RESET_PWD,
             "reset-pwd-by-sms",
             answer.as_deref(),
         )?;
-        if let Err(e) = codes::verify(
+        call.verify_code(
             conn,
-            &codes_ctx(&call.host, now),
-            Channel::Sms,
-            &mobile,
-            "reset-pwd-by-sms",
-            &code,
-        ) {
-            log::write(conn, &call.client, now, log::RESET_PWD, false, &subject);
-            return Err(e);
-        }
+            now,
+            sms_code(&mobile, "reset-pwd-by-sms", &code, log::RESET_PWD),
+            &subject,
+        )?;
         let query = UserQuery {
             mobile: Some(mobile.clone()),
             ..Default::default()
@@ -409,26 +370,20 @@ async fn set_pwd(call: Call, params: Value) -> ApiResult<Reply> {
             ..Default::default()
         };
         // uni-id logs these with an undefined type (spec §17.6); unid names it.
-        captcha_if_needed(
+        call.captcha_if_needed(
             conn,
-            &call,
             now,
             &subject,
             SET_PWD_LOG,
             "set-pwd-by-sms",
             answer.as_deref(),
         )?;
-        if let Err(e) = codes::verify(
+        call.verify_code(
             conn,
-            &codes_ctx(&call.host, now),
-            Channel::Sms,
-            &mobile,
-            "set-pwd-by-sms",
-            &code,
-        ) {
-            log::write(conn, &call.client, now, SET_PWD_LOG, false, &subject);
-            return Err(e);
-        }
+            now,
+            sms_code(&mobile, "set-pwd-by-sms", &code, SET_PWD_LOG),
+            &subject,
+        )?;
         conn.write_tx(|conn| {
             users::update(
                 conn,

@@ -10,8 +10,8 @@
 use serde_json::Value;
 use unid_core::accounts::bind::{self, BIND_MOBILE, Bindable};
 use unid_core::accounts::log::{self, Subject};
+use unid_core::accounts::phone;
 use unid_core::accounts::unified::{Identity, login_or_register};
-use unid_core::accounts::{Origin, phone};
 use unid_core::api::call::{Call, opt_str, req_str};
 use unid_core::api::methods::{Access, MethodSpec, Reply};
 use unid_core::error::{ApiError, ApiResult, ErrorCode};
@@ -98,24 +98,14 @@ async fn login_by_univerify(call: Call, params: Value) -> ApiResult<Reply> {
                 return Err(e);
             }
         };
-        let origin = Origin {
-            now,
-            effective: &call.effective,
-            client: &call.client,
-            token: &call.token,
-        };
+        let origin = call.origin(now);
         let subject = Subject {
             mobile: Some(mobile.clone()),
             ..Default::default()
         };
         let identity = Identity::confirmed_mobile(&mobile, invite_code, subject);
         let done = login_or_register(conn, origin, identity)?;
-        Ok(reply! {
-            "uid" => done.uid,
-            "newToken" => done.token.to_json(),
-            "passwordConfirmed" => done.password_confirmed,
-            "type" => done.kind.as_str(),
-        })
+        Ok(done.reply())
     })
     .await
 }
@@ -137,12 +127,7 @@ async fn bind_mobile_by_univerify(call: Call, params: Value) -> ApiResult<Reply>
                 return Err(e);
             }
         };
-        let origin = Origin {
-            now,
-            effective: &call.effective,
-            client: &call.client,
-            token: &call.token,
-        };
+        let origin = call.origin(now);
         // Conflicts (any account in the app with this number, the user included) are
         // `uni-id-bind-conflict`; `bind` writes the log row either way.
         bind::bind(conn, origin, &uid, &Bindable::Mobile(mobile), BIND_MOBILE)?;

@@ -2,7 +2,6 @@
 
 use serde_json::Value;
 
-use crate::accounts::Origin;
 use crate::accounts::log::{self, Subject};
 use crate::accounts::register::{Registered, Registration, register};
 use crate::api::call::{Call, captcha_ctx, opt_str, req_str};
@@ -88,16 +87,10 @@ async fn register_with_password(call: Call, params: Value, admin: bool) -> ApiRe
         first_admin: admin,
     };
     let now = call.now();
-    let registered = call
-        .host
-        .db
+    let db = call.host.db.clone();
+    let registered = db
         .run(move |conn| {
-            let origin = Origin {
-                now,
-                effective: &call.effective,
-                client: &call.client,
-                token: &call.token,
-            };
+            let origin = call.origin(now);
             let result = register(conn, origin, reg);
             let subject = Subject {
                 user_id: result.as_ref().ok().map(|r| r.uid.clone()),
