@@ -1,3 +1,4 @@
 //! Signing helpers for calls to providers' public HTTP APIs.
 
 pub mod aliyun_rpc;
+pub mod time;

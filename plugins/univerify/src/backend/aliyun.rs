@@ -237,27 +237,8 @@ fn sanitize(message: &str) -> String {
     super::shorten(&message[..cut])
 }
 
-/// `2026-11-21T08:05:09Z`: Aliyun's `Timestamp` (UTC). Howard Hinnant's days-to-civil
-/// algorithm; this avoids a date-time dependency for one format.
-pub fn iso8601(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+/// Aliyun's `Timestamp` (UTC `2026-11-21T08:05:09Z`).
+pub use unid_core::outbound::time::iso8601;
 
 #[cfg(test)]
 mod tests {
