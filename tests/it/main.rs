@@ -61,12 +61,7 @@ fn main() {
     let mut trials = Vec::new();
     for case in all_cases() {
         let name = case.name.trim_start_matches("it::");
-        let backends: &[Backend] = if case.once {
-            &[Backend::Sqlite]
-        } else {
-            &[Backend::Sqlite, Backend::Postgres]
-        };
-        for &backend in backends {
+        for &backend in case.backends {
             let run = case.run;
             let trial = Trial::test(format!("{}::{name}", backend.name()), move || {
                 let runtime = tokio::runtime::Builder::new_multi_thread()

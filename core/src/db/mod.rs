@@ -7,10 +7,14 @@
 pub mod models;
 pub mod schema;
 
-use std::time::Duration;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{
+    ConnectionManager, CustomizeConnection, ManageConnection, Pool, PooledConnection,
+};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -43,12 +47,90 @@ pub enum DbError {
 #[derive(Clone)]
 pub enum DbPool {
     Sqlite(Pool<ConnectionManager<SqliteConnection>>),
-    Postgres(Pool<ConnectionManager<PgConnection>>),
+    Postgres(Pool<PgManager>),
 }
 
 pub enum DbConn {
     Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
-    Postgres(PooledConnection<ConnectionManager<PgConnection>>),
+    Postgres(PooledConnection<PgManager>),
+}
+
+/// How long a PostgreSQL connection that just finished good work is trusted without a ping.
+/// Testing every checkout with `SELECT 1` cost a round trip per request (three per SMS login);
+/// like HikariCP's bypass window, only a connection idle longer than this is pinged before it is
+/// handed out, and after any database error every connection is pinged once, so a restarted
+/// or failed-over server costs at most the requests already in flight.
+const TRUSTED_FOR: Duration = Duration::from_millis(500);
+
+/// A pooled PostgreSQL connection and when it last finished work without a database error.
+pub struct PgConn {
+    conn: PgConnection,
+    healthy_at: Instant,
+    /// Shared by the pool: when a database error was last seen on any connection.
+    error_seen: Arc<Mutex<Option<Instant>>>,
+}
+
+impl PgConn {
+    /// Records how the work on this connection ended, for the next checkout's test.
+    fn record(&mut self, database_error: bool) {
+        let now = Instant::now();
+        if database_error {
+            *self.error_seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
+        } else {
+            self.healthy_at = now;
+        }
+    }
+
+    fn trusted(&self) -> bool {
+        let error_seen = *self.error_seen.lock().unwrap_or_else(|e| e.into_inner());
+        self.healthy_at.elapsed() < TRUSTED_FOR && error_seen.is_none_or(|t| t < self.healthy_at)
+    }
+}
+
+impl Deref for PgConn {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for PgConn {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+}
+
+/// diesel's PostgreSQL manager, with the checkout ping skipped for trusted connections.
+#[derive(Debug)]
+pub struct PgManager {
+    inner: ConnectionManager<PgConnection>,
+    error_seen: Arc<Mutex<Option<Instant>>>,
+}
+
+impl ManageConnection for PgManager {
+    type Connection = PgConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<PgConn, Self::Error> {
+        Ok(PgConn {
+            conn: self.inner.connect()?,
+            healthy_at: Instant::now(),
+            error_seen: self.error_seen.clone(),
+        })
+    }
+
+    fn is_valid(&self, c: &mut PgConn) -> Result<(), Self::Error> {
+        if c.trusted() {
+            return Ok(());
+        }
+        self.inner.is_valid(&mut c.conn)?;
+        c.healthy_at = Instant::now();
+        Ok(())
+    }
+
+    fn has_broken(&self, c: &mut PgConn) -> bool {
+        self.inner.has_broken(&mut c.conn)
+    }
 }
 
 /// Runs `$body` with `$conn` bound to the concrete connection of either backend.
@@ -86,7 +168,10 @@ impl DbPool {
     /// Opens a pool for `url` (`sqlite://…`, `sqlite:…`, a `*.db` path, or `postgres://…`).
     pub fn connect(url: &str, size: u32) -> Result<DbPool, DbError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let manager = ConnectionManager::<PgConnection>::new(url);
+            let manager = PgManager {
+                inner: ConnectionManager::<PgConnection>::new(url),
+                error_seen: Arc::default(),
+            };
             let pool = Pool::builder()
                 .max_size(size)
                 .connection_timeout(Duration::from_secs(10))
@@ -118,6 +203,8 @@ impl DbPool {
         let pool = Pool::builder()
             .max_size(size)
             .connection_timeout(Duration::from_secs(10))
+            // A connection to a local file cannot go away; a `SELECT 1` per checkout is waste.
+            .test_on_check_out(false)
             .connection_customizer(Box::new(SqliteSetup))
             .build(manager)?;
         Ok(DbPool::Sqlite(pool))
@@ -219,13 +306,13 @@ impl DbConn {
             DbConn::Sqlite(c) => {
                 AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")?
             }
-            DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(&mut **c)?,
+            DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(&mut ***c)?,
         }
         match f(self) {
             Ok(value) => {
                 let committed = match self {
                     DbConn::Sqlite(c) => AnsiTransactionManager::commit_transaction(&mut **c),
-                    DbConn::Postgres(c) => AnsiTransactionManager::commit_transaction(&mut **c),
+                    DbConn::Postgres(c) => AnsiTransactionManager::commit_transaction(&mut ***c),
                 };
                 if let Err(e) = committed {
                     self.rollback_quietly();
@@ -243,7 +330,9 @@ impl DbConn {
     fn in_transaction(&mut self) -> bool {
         let status = match self {
             DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(&mut **c),
-            DbConn::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(&mut **c),
+            DbConn::Postgres(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(&mut ***c)
+            }
         };
         matches!(status.transaction_depth(), Ok(Some(_)))
     }
@@ -251,7 +340,7 @@ impl DbConn {
     fn rollback_quietly(&mut self) {
         let result = match self {
             DbConn::Sqlite(c) => AnsiTransactionManager::rollback_transaction(&mut **c),
-            DbConn::Postgres(c) => AnsiTransactionManager::rollback_transaction(&mut **c),
+            DbConn::Postgres(c) => AnsiTransactionManager::rollback_transaction(&mut ***c),
         };
         if let Err(e) = result {
             tracing::debug!(error = %e, "rollback after a failed transaction also failed");
@@ -271,7 +360,7 @@ impl DbConn {
             for key in sorted {
                 diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
                     .bind::<diesel::sql_types::Text, _>(key)
-                    .execute(&mut **c)?;
+                    .execute(&mut ***c)?;
             }
         }
         Ok(())
@@ -324,7 +413,14 @@ impl Db {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if let DbConn::Postgres(c) = &mut conn {
+                // An error other than one of uni-id's answers may mean the server went away.
+                c.record(
+                    matches!(&result, Err(e) if e.code == crate::error::ErrorCode::SystemError),
+                );
+            }
+            result
         })
         .await
         .map_err(|e| ApiError::system(format_args!("database task failed: {e}")))?

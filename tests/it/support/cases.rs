@@ -12,9 +12,14 @@ pub type CaseFn = fn(Backend) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 pub struct Case {
     pub name: &'static str,
     pub run: CaseFn,
-    /// Run on SQLite only (CLI and process tests).
-    pub once: bool,
+    /// The backends it runs on: both, or one for process tests (SQLite) and tests of
+    /// PostgreSQL-only behaviour.
+    pub backends: &'static [Backend],
 }
+
+pub const BOTH: &[Backend] = &[Backend::Sqlite, Backend::Postgres];
+pub const SQLITE: &[Backend] = &[Backend::Sqlite];
+pub const POSTGRES: &[Backend] = &[Backend::Postgres];
 
 /// `cases![a, b]` lists `async fn a(backend: Backend)`… for both backends.
 #[macro_export]
@@ -23,7 +28,20 @@ macro_rules! cases {
         vec![$($crate::support::cases::Case {
             name: concat!(module_path!(), "::", stringify!($name)),
             run: |backend| Box::pin($name(backend)),
-            once: false,
+            backends: $crate::support::cases::BOTH,
+        }),*]
+    };
+}
+
+/// `postgres_only![a]`: cases about behaviour only PostgreSQL has (a server that drops
+/// connections, say).
+#[macro_export]
+macro_rules! postgres_only {
+    ($($name:ident),* $(,)?) => {
+        vec![$($crate::support::cases::Case {
+            name: concat!(module_path!(), "::", stringify!($name)),
+            run: |backend| Box::pin($name(backend)),
+            backends: $crate::support::cases::POSTGRES,
         }),*]
     };
 }
@@ -35,7 +53,7 @@ macro_rules! once {
         vec![$($crate::support::cases::Case {
             name: concat!(module_path!(), "::", stringify!($name)),
             run: |backend| Box::pin($name(backend)),
-            once: true,
+            backends: $crate::support::cases::SQLITE,
         }),*]
     };
 }

@@ -105,7 +105,8 @@ impl TestAppBuilder {
                     .expect("create test schema");
                 let sep = if base.contains('?') { '&' } else { '?' };
                 pg_schema = Some((base.clone(), schema.clone()));
-                format!("{base}{sep}options=-csearch_path%3D{schema}")
+                // application_name lets a test find this server's own connections.
+                format!("{base}{sep}options=-csearch_path%3D{schema}&application_name={schema}")
             }
         });
         config.database.pool_size = 8;
@@ -170,6 +171,25 @@ impl TestApp {
 
     pub async fn start(backend: Backend) -> TestApp {
         TestApp::builder(backend).start().await
+    }
+
+    /// PostgreSQL only: has the server end every connection this app holds, as a restart or a
+    /// failover would. Returns how many it ended.
+    pub fn terminate_postgres_connections(&self) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Ended {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let (base, schema) = self.pg_schema.as_ref().expect("a PostgreSQL test app");
+        let mut conn = PgConnection::establish(base).expect("connect to UNID_TEST_DATABASE_URL");
+        let ended: Ended = diesel::sql_query(
+            "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE application_name = $1",
+        )
+        .bind::<diesel::sql_types::Text, _>(schema)
+        .get_result(&mut conn)
+        .expect("terminate connections");
+        ended.n
     }
 
     /// A call with the default client (web, [`APP_ID`], device `device-1`, zh-Hans).

@@ -60,7 +60,7 @@ pub fn hit(
             .bind::<Text, _>(key)
             .bind::<BigInt, _>(now)
             .bind::<BigInt, _>(cutoff)
-            .get_result(&mut **c)?,
+            .get_result(&mut ***c)?,
     };
     Ok(row.hits)
 }
