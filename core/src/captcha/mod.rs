@@ -7,7 +7,6 @@
 pub mod image;
 
 use hmac::{Hmac, Mac};
-use rand::rngs::OsRng;
 
 use crate::accounts::log::Subject;
 use crate::config::CaptchaConfig;
@@ -73,7 +72,9 @@ pub fn create(
     let ttl_secs = scene_config
         .and_then(|s| s.expires_date)
         .unwrap_or(cx.config.expires_date);
-    let mut rng = OsRng;
+    // The thread's ChaCha generator, seeded from the OS: an image takes hundreds of draws, and
+    // OsRng would make each a getrandom system call.
+    let mut rng = rand::thread_rng();
     let text = if cx.test_mode {
         TEST_MODE_ANSWER.to_string()
     } else {
