@@ -29,6 +29,7 @@ pub fn cases() -> Vec<Case> {
         a_code_is_single_use_scene_bound_and_expires,
         two_concurrent_uses_of_one_code_let_one_through,
         five_wrong_guesses_void_a_code,
+        only_the_newest_code_ever_works,
         login_and_bind_ask_for_a_captcha_after_three_failures,
         sends_are_capped_per_address_and_scene_per_day_and_per_ip,
         a_refusing_smtp_server_is_a_clear_error,
@@ -645,6 +646,29 @@ async fn five_wrong_guesses_void_a_code(backend: Backend) {
     app.advance_secs(61);
     send(&app, EMAIL, "register").await;
     assert_eq!(register_by_email(&app, EMAIL, "123456").await["errCode"], 0);
+}
+
+/// A new code replaces the previous one: the older code is refused while the newer one is
+/// pending, and still refused once the newer one has been used.
+async fn only_the_newest_code_ever_works(backend: Backend) {
+    let server = SmtpServer::start().await;
+    let app = mail_app(backend, &server).await;
+    let first = mailed_code(&app, &server, EMAIL, "login-by-email").await;
+    app.advance_secs(61);
+    let mut second = mailed_code(&app, &server, EMAIL, "login-by-email").await;
+    while second == first {
+        // One chance in a million: ask again so the two codes differ.
+        app.advance_secs(61);
+        second = mailed_code(&app, &server, EMAIL, "login-by-email").await;
+    }
+    let r = login_by_code(&app, EMAIL, &first).await;
+    assert_eq!(r["errCode"], "uni-id-email-verify-code-error", "{r}");
+    assert_eq!(login_by_code(&app, EMAIL, &second).await["errCode"], 0);
+    let r = login_by_code(&app, EMAIL, &first).await;
+    assert_eq!(
+        r["errCode"], "uni-id-email-verify-code-error",
+        "the older code came back: {r}"
+    );
 }
 
 async fn login_and_bind_ask_for_a_captcha_after_three_failures(backend: Backend) {

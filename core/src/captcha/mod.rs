@@ -11,10 +11,10 @@ use hmac::{Hmac, Mac};
 use crate::accounts::log::Subject;
 use crate::config::CaptchaConfig;
 use crate::db::DbConn;
-use crate::db::models::codes::{self, NewCode, USED, VOID};
+use crate::db::models::codes::{self, Consumed, NewCode};
 use crate::db::models::logs::{self, LogSubject};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::secret::{Secret, ct_eq};
+use crate::secret::Secret;
 
 /// `CAPTCHA_SCENE` (spec §8.1), plus the scenes of the methods uni-id reserved but never built
 /// (`loginByEmailCode`, `bindEmail`), whose captcha rule needs a captcha a client can create.
@@ -130,23 +130,13 @@ pub fn verify(
     if answer.trim().is_empty() {
         return Err(ApiError::new(ErrorCode::CaptchaTextRequired));
     }
-    let Some(row) = codes::newest_pending(conn, KIND, device, scene)? else {
-        return Err(ApiError::new(ErrorCode::CaptchaVerifyFail));
-    };
-    if row.expired_date < cx.now {
-        codes::finish(conn, row.id, VOID)?;
-        return Err(ApiError::new(ErrorCode::CaptchaVerifyOverdue));
-    }
     let given = answer_hash(cx.secret, device, scene, answer.trim());
-    if !ct_eq(given.as_bytes(), row.code_hash.as_bytes()) {
-        codes::finish(conn, row.id, VOID)?;
-        return Err(ApiError::new(ErrorCode::CaptchaVerifyFail));
+    // One guess per image: a wrong answer voids it (max_attempts 1).
+    match codes::consume_newest(conn, KIND, device, scene, &given, cx.now, 1)? {
+        Consumed::Accepted => Ok(()),
+        Consumed::Expired => Err(ApiError::new(ErrorCode::CaptchaVerifyOverdue)),
+        Consumed::Missing | Consumed::Wrong => Err(ApiError::new(ErrorCode::CaptchaVerifyFail)),
     }
-    // Two requests racing with the same answer: only the one that flips the state wins.
-    if !codes::finish(conn, row.id, USED)? {
-        return Err(ApiError::new(ErrorCode::CaptchaVerifyFail));
-    }
-    Ok(())
 }
 
 /// uni-id's `getNeedCaptcha` (spec §8.2): the last three `type_` attempts from `ip` about

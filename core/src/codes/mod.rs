@@ -11,10 +11,10 @@ use rand::Rng;
 
 use crate::config::CodesConfig;
 use crate::db::DbConn;
-use crate::db::models::codes::{self, NewCode, USED, VOID};
-use crate::db::models::throttles::{self, Window};
+use crate::db::models::codes::{self, Consumed, NewCode};
+use crate::db::models::throttles::{self, Counter, Window};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::secret::{Secret, ct_eq};
+use crate::secret::Secret;
 
 /// The code test mode always uses (uni-id's).
 pub const TEST_MODE_CODE: &str = "123456";
@@ -69,7 +69,9 @@ fn send_limit() -> ApiError {
     ApiError::new(ErrorCode::CodeSendLimit)
 }
 
-/// Applies the send caps; each counts this attempt.
+/// Applies the send caps in one statement. A send refused by one cap counts against it and
+/// the caps before it, not the ones after: hammering the 60-second cap must not use up the
+/// number's daily allowance.
 fn check_caps(
     conn: &mut DbConn,
     cx: &CodesCtx,
@@ -80,30 +82,34 @@ fn check_caps(
 ) -> ApiResult<()> {
     let c = cx.config;
     let kind = channel.kind();
-    let caps = [
-        (
-            format!("code-send:{kind}:{target}:{scene}"),
-            c.send_interval,
-            1,
-        ),
-        (
-            format!("code-day:{kind}:{target}"),
-            86_400,
-            c.per_target_per_day,
-        ),
-        (format!("code-ip:{ip}"), 3_600, c.per_ip_per_hour),
+    let keys = [
+        format!("code-send:{kind}:{target}:{scene}"),
+        format!("code-day:{kind}:{target}"),
+        format!("code-ip:{ip}"),
     ];
-    for (key, window_secs, max) in caps {
-        let hits = throttles::hit(
-            conn,
-            &key,
-            cx.now,
-            i64::try_from(window_secs).unwrap_or(i64::MAX / 1000) * 1000,
-            Window::Fixed,
-        )?;
-        if hits > i64::from(max) {
-            return Err(send_limit().detail(format_args!("send cap {key}")));
-        }
+    let limits = [
+        (c.send_interval, 1),
+        (86_400, c.per_target_per_day),
+        (3_600, c.per_ip_per_hour),
+    ];
+    let counters: Vec<Counter> = keys
+        .iter()
+        .zip(limits)
+        .map(|(key, (window_secs, _))| Counter {
+            key,
+            window_ms: i64::try_from(window_secs).unwrap_or(i64::MAX / 1000) * 1000,
+            mode: Window::Fixed,
+        })
+        .collect();
+    let hits = throttles::hit_all(conn, &counters, cx.now)?;
+    let refused = hits
+        .iter()
+        .zip(limits)
+        .position(|(hits, (_, max))| *hits > i64::from(max));
+    if let Some(i) = refused {
+        let later: Vec<&str> = keys[i + 1..].iter().map(String::as_str).collect();
+        throttles::unhit(conn, &later)?;
+        return Err(send_limit().detail(format_args!("send cap {}", keys[i])));
     }
     Ok(())
 }
@@ -126,9 +132,8 @@ pub fn issue(
         format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
     };
     let ttl = ttl_secs.clamp(1, MAX_TTL_SECS);
-    // No transaction needed: the send-interval cap above already lets only one send per target
-    // and scene through at a time, and an interrupted pair leaves at worst no valid code.
-    codes::void_pending(conn, channel.kind(), target, scene)?;
+    // The new code replaces the previous one without touching it: only the newest code for a
+    // target and scene is ever checked (see `codes::consume_newest`).
     codes::insert(
         conn,
         &NewCode {
@@ -155,26 +160,19 @@ pub fn verify(
     scene: &str,
     code: &str,
 ) -> ApiResult<()> {
-    let wrong = || ApiError::new(channel.error());
-    let Some(row) = codes::newest_pending(conn, channel.kind(), target, scene)? else {
-        return Err(wrong());
-    };
-    if row.expired_date < cx.now {
-        codes::finish(conn, row.id, VOID)?;
-        return Err(wrong().detail("expired"));
-    }
     let given = code_hash(cx.secret, channel, target, scene, code.trim());
-    if !ct_eq(given.as_bytes(), row.code_hash.as_bytes()) {
-        if codes::add_attempt(conn, row.id)?
-            >= i32::try_from(cx.config.max_attempts).unwrap_or(i32::MAX)
-        {
-            codes::finish(conn, row.id, VOID)?;
-        }
-        return Err(wrong());
+    let max_attempts = i32::try_from(cx.config.max_attempts).unwrap_or(i32::MAX);
+    match codes::consume_newest(
+        conn,
+        channel.kind(),
+        target,
+        scene,
+        &given,
+        cx.now,
+        max_attempts,
+    )? {
+        Consumed::Accepted => Ok(()),
+        Consumed::Expired => Err(ApiError::new(channel.error()).detail("expired")),
+        Consumed::Missing | Consumed::Wrong => Err(ApiError::new(channel.error())),
     }
-    // Two requests with the right code at once: only the one that flips the state wins.
-    if !codes::finish(conn, row.id, USED)? {
-        return Err(wrong().detail("used concurrently"));
-    }
-    Ok(())
 }

@@ -381,6 +381,23 @@ pub fn at_most_one<T>(rows: diesel::QueryResult<Vec<T>>) -> diesel::QueryResult<
     rows.map(|rows| rows.into_iter().next())
 }
 
+/// Hand-written SQL for this connection's backend: written once with PostgreSQL's numbered
+/// `$n` parameters, which become SQLite's `?n` (both let one parameter appear several times).
+pub fn numbered_sql(conn: &DbConn, postgres_sql: &str) -> String {
+    match conn {
+        DbConn::Postgres(_) => postgres_sql.to_string(),
+        DbConn::Sqlite(_) => {
+            let mut out = String::with_capacity(postgres_sql.len());
+            let mut chars = postgres_sql.chars().peekable();
+            while let Some(c) = chars.next() {
+                let numbered = c == '$' && chars.peek().is_some_and(char::is_ascii_digit);
+                out.push(if numbered { '?' } else { c });
+            }
+            out
+        }
+    }
+}
+
 /// Whether a diesel error is a unique-constraint violation (a concurrent duplicate).
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
     matches!(

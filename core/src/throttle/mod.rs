@@ -5,7 +5,7 @@
 
 use crate::config::{Effective, ThrottleConfig};
 use crate::db::DbConn;
-use crate::db::models::throttles::{self, Window};
+use crate::db::models::throttles::{self, Counter, Window};
 
 /// The counters one login attempt touches.
 pub struct LoginKeys {
@@ -48,35 +48,37 @@ impl LoginThrottle<'_> {
         secs_to_ms(self.effective.password_error_retry_time)
     }
 
+    /// The three counters a password login is judged by: the account from this IP (uni-id's
+    /// sliding window), this IP, and the account from anywhere.
+    fn counters<'k>(&self, keys: &'k LoginKeys) -> [Counter<'k>; 3] {
+        [
+            Counter {
+                key: &keys.pair,
+                window_ms: self.pair_window(),
+                mode: Window::Sliding,
+            },
+            Counter {
+                key: &keys.ip,
+                window_ms: secs_to_ms(self.config.ip_window),
+                mode: Window::Fixed,
+            },
+            Counter {
+                key: &keys.account,
+                window_ms: secs_to_ms(self.config.account_window),
+                mode: Window::Fixed,
+            },
+        ]
+    }
+
     pub fn verdict(&self, conn: &mut DbConn, keys: &LoginKeys) -> diesel::QueryResult<Verdict> {
-        let pair = throttles::peek(
-            conn,
-            &keys.pair,
-            self.now,
-            self.pair_window(),
-            Window::Sliding,
-        )?;
-        if pair >= i64::from(self.effective.password_error_limit) {
-            return Ok(Verdict::Locked);
-        }
-        let ip = throttles::peek(
-            conn,
-            &keys.ip,
-            self.now,
-            secs_to_ms(self.config.ip_window),
-            Window::Fixed,
-        )?;
-        if ip >= i64::from(self.config.ip_lock_after) {
-            return Ok(Verdict::Locked);
-        }
-        let account = throttles::peek(
-            conn,
-            &keys.account,
-            self.now,
-            secs_to_ms(self.config.account_window),
-            Window::Fixed,
-        )?;
-        if account >= i64::from(self.config.account_lock_after) {
+        let counts = throttles::peek_all(conn, &self.counters(keys), self.now)?;
+        let [pair, ip, account] = counts[..] else {
+            unreachable!("one count per counter")
+        };
+        if pair >= i64::from(self.effective.password_error_limit)
+            || ip >= i64::from(self.config.ip_lock_after)
+            || account >= i64::from(self.config.account_lock_after)
+        {
             return Ok(Verdict::Locked);
         }
         if account >= i64::from(self.config.account_captcha_after) {
@@ -86,35 +88,13 @@ impl LoginThrottle<'_> {
     }
 
     pub fn record_failure(&self, conn: &mut DbConn, keys: &LoginKeys) -> diesel::QueryResult<()> {
-        throttles::hit(
-            conn,
-            &keys.pair,
-            self.now,
-            self.pair_window(),
-            Window::Sliding,
-        )?;
-        throttles::hit(
-            conn,
-            &keys.account,
-            self.now,
-            secs_to_ms(self.config.account_window),
-            Window::Fixed,
-        )?;
-        throttles::hit(
-            conn,
-            &keys.ip,
-            self.now,
-            secs_to_ms(self.config.ip_window),
-            Window::Fixed,
-        )?;
-        Ok(())
+        throttles::hit_all(conn, &self.counters(keys), self.now).map(|_| ())
     }
 
     /// A correct password clears the account's counters, not the IP's: one good account must
     /// not let an IP reset its own limit.
     pub fn record_success(&self, conn: &mut DbConn, keys: &LoginKeys) -> diesel::QueryResult<()> {
-        throttles::reset(conn, &keys.pair)?;
-        throttles::reset(conn, &keys.account)
+        throttles::reset_all(conn, &[&keys.pair, &keys.account])
     }
 }
 

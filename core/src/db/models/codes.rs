@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::schema::verify_codes;
+use crate::db::{DbConn, numbered_sql};
 use crate::db_run;
 
 pub const PENDING: i32 = 0;
@@ -24,65 +24,76 @@ pub struct NewCode {
     pub expired_date: i64,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = verify_codes)]
-pub struct CodeRow {
-    pub id: i64,
-    pub kind: String,
-    pub target: String,
-    pub scene: String,
-    pub code_hash: String,
-    pub state: i32,
-    pub attempts: i32,
-    pub ip: Option<String>,
-    pub created_date: i64,
-    pub expired_date: i64,
-}
-
 pub fn insert(conn: &mut DbConn, code: &NewCode) -> QueryResult<()> {
     db_run!(conn: {
         diesel::insert_into(verify_codes::table).values(code).execute(conn).map(|_| ())
     })
 }
 
-/// The newest code still pending for (kind, target, scene), expired or not.
-pub fn newest_pending(
+/// What [`consume_newest`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consumed {
+    /// No code, or the newest one is used or void already (older codes never count).
+    Missing,
+    /// The newest code had expired; it is void now.
+    Expired,
+    /// The answer was wrong: the attempt is counted, and the code is void at `max_attempts`.
+    Wrong,
+    /// The answer was right and the code is used: nobody else can consume it.
+    Accepted,
+}
+
+#[derive(QueryableByName)]
+struct ConsumedRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    state: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    expired_date: i64,
+}
+
+/// Checks `code_hash` against the newest code for (kind, target, scene) and records the outcome,
+/// in one statement: the answer is compared, the state and attempt count change, and two
+/// requests racing for one code are serialised by the row they both update (the loser finds it
+/// no longer pending). States are spelled out as numbers: 0 [`PENDING`], 1 [`USED`], 2 [`VOID`].
+/// Comparing keyed hashes in SQL leaks nothing useful through timing: a
+/// guesser cannot choose the hash a guess produces.
+pub fn consume_newest(
     conn: &mut DbConn,
     kind: &str,
     target: &str,
     scene: &str,
-) -> QueryResult<Option<CodeRow>> {
-    db_run!(conn: {
-        verify_codes::table
-            .filter(verify_codes::kind.eq(kind))
-            .filter(verify_codes::target.eq(target))
-            .filter(verify_codes::scene.eq(scene))
-            .filter(verify_codes::state.eq(PENDING))
-            .order(verify_codes::id.desc())
-            .select(CodeRow::as_select())
-            .first(conn)
+    code_hash: &str,
+    now: i64,
+    max_attempts: i32,
+) -> QueryResult<Consumed> {
+    use diesel::sql_types::{BigInt, Integer, Text};
+    let sql = numbered_sql(
+        conn,
+        "UPDATE verify_codes SET \
+           state = CASE WHEN expired_date < $5 THEN 2 WHEN code_hash = $4 THEN 1 \
+                        WHEN attempts + 1 >= $6 THEN 2 ELSE 0 END, \
+           attempts = CASE WHEN expired_date < $5 OR code_hash = $4 THEN attempts ELSE attempts + 1 END \
+         WHERE id = (SELECT id FROM verify_codes WHERE kind = $1 AND target = $2 AND scene = $3 \
+                     ORDER BY id DESC LIMIT 1) \
+           AND state = 0 \
+         RETURNING state, expired_date",
+    );
+    let row: Option<ConsumedRow> = db_run!(conn: {
+        diesel::sql_query(sql)
+            .bind::<Text, _>(kind)
+            .bind::<Text, _>(target)
+            .bind::<Text, _>(scene)
+            .bind::<Text, _>(code_hash)
+            .bind::<BigInt, _>(now)
+            .bind::<Integer, _>(max_attempts)
+            .get_result(conn)
             .optional()
-    })
-}
-
-/// Moves a pending code to `state`. Returns false when another request got there first,
-/// which is what makes a code single-use under concurrent attempts.
-pub fn finish(conn: &mut DbConn, id: i64, state: i32) -> QueryResult<bool> {
-    db_run!(conn: {
-        diesel::update(verify_codes::table.filter(verify_codes::id.eq(id)).filter(verify_codes::state.eq(PENDING)))
-            .set(verify_codes::state.eq(state))
-            .execute(conn)
-            .map(|n| n == 1)
-    })
-}
-
-/// Counts a wrong attempt; returns the new count.
-pub fn add_attempt(conn: &mut DbConn, id: i64) -> QueryResult<i32> {
-    db_run!(conn: {
-        diesel::update(verify_codes::table.filter(verify_codes::id.eq(id)))
-            .set(verify_codes::attempts.eq(verify_codes::attempts + 1))
-            .execute(conn)?;
-        verify_codes::table.find(id).select(verify_codes::attempts).get_result(conn)
+    })?;
+    Ok(match row {
+        None => Consumed::Missing,
+        Some(r) if r.expired_date < now => Consumed::Expired,
+        Some(r) if r.state == USED => Consumed::Accepted,
+        Some(_) => Consumed::Wrong,
     })
 }
 

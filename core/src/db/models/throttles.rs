@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use crate::db::schema::throttles;
-use crate::db::{DbConn, at_most_one};
+use crate::db::{DbConn, numbered_sql};
 use crate::db_run;
 
 /// How a counter's window moves.
@@ -16,88 +16,125 @@ pub enum Window {
     Fixed,
 }
 
+/// One counter and the window it is judged in.
+#[derive(Debug, Clone, Copy)]
+pub struct Counter<'a> {
+    pub key: &'a str,
+    pub window_ms: i64,
+    pub mode: Window,
+}
+
+impl Counter<'_> {
+    fn reference_column(&self) -> &'static str {
+        match self.mode {
+            Window::Sliding => "last_hit",
+            Window::Fixed => "window_start",
+        }
+    }
+}
+
 #[derive(QueryableByName)]
 struct Hits {
+    #[diesel(sql_type = Text)]
+    key: String,
     #[diesel(sql_type = BigInt)]
     hits: i64,
 }
 
-/// Adds one hit to `key` and returns the count inside the current window, atomically: the
-/// read and the write are one `INSERT … ON CONFLICT DO UPDATE … RETURNING` statement.
-pub fn hit(
-    conn: &mut DbConn,
-    key: &str,
-    now: i64,
-    window_ms: i64,
-    mode: Window,
-) -> QueryResult<i64> {
-    let reference = match mode {
-        Window::Sliding => "last_hit",
-        Window::Fixed => "window_start",
-    };
-    let cutoff = now - window_ms;
-    let sql = |p: [&str; 3]| {
-        format!(
-            "INSERT INTO throttles (key, hits, window_start, last_hit) VALUES ({k}, 1, {now}, {now}) \
+/// Adds one hit to each counter and returns each count inside its current window (in the order
+/// given), atomically and in one round trip: a single multi-row
+/// `INSERT … ON CONFLICT DO UPDATE … RETURNING` reads and writes every counter. Keys must be
+/// distinct.
+pub fn hit_all(conn: &mut DbConn, counters: &[Counter], now: i64) -> QueryResult<Vec<i64>> {
+    if counters.is_empty() {
+        return Ok(Vec::new());
+    }
+    // $1 is now; counter i has its key at $(2i+2) and its window's cutoff at $(2i+3).
+    let mut values = Vec::with_capacity(counters.len());
+    let mut expired = String::from("CASE excluded.key");
+    for (i, c) in counters.iter().enumerate() {
+        let (k, cut) = (2 * i + 2, 2 * i + 3);
+        values.push(format!("(${k}, 1, $1, $1)"));
+        expired.push_str(&format!(
+            " WHEN ${k} THEN throttles.{} <= ${cut}",
+            c.reference_column()
+        ));
+    }
+    expired.push_str(" END");
+    let sql = numbered_sql(
+        conn,
+        &format!(
+            "INSERT INTO throttles (key, hits, window_start, last_hit) VALUES {values} \
              ON CONFLICT (key) DO UPDATE SET \
-               hits = CASE WHEN throttles.{reference} <= {cut} THEN 1 ELSE throttles.hits + 1 END, \
-               window_start = CASE WHEN throttles.{reference} <= {cut} THEN {now} ELSE throttles.window_start END, \
-               last_hit = {now} \
-             RETURNING hits",
-            k = p[0],
-            now = p[1],
-            cut = p[2],
-        )
-    };
-    let row: Hits = match conn {
-        // SQLite numbers `?NNN` parameters explicitly, so one bind serves every use.
-        DbConn::Sqlite(c) => diesel::sql_query(sql(["?1", "?2", "?3"]))
-            .bind::<Text, _>(key)
-            .bind::<BigInt, _>(now)
-            .bind::<BigInt, _>(cutoff)
-            .get_result(&mut **c)?,
-        DbConn::Postgres(c) => diesel::sql_query(sql(["$1", "$2", "$3"]))
-            .bind::<Text, _>(key)
-            .bind::<BigInt, _>(now)
-            .bind::<BigInt, _>(cutoff)
-            .get_result(&mut ***c)?,
-    };
-    Ok(row.hits)
+               hits = CASE WHEN {expired} THEN 1 ELSE throttles.hits + 1 END, \
+               window_start = CASE WHEN {expired} THEN $1 ELSE throttles.window_start END, \
+               last_hit = $1 \
+             RETURNING key, hits",
+            values = values.join(", "),
+        ),
+    );
+    let rows: Vec<Hits> = db_run!(conn: {
+        let mut query = diesel::sql_query(sql).into_boxed().bind::<BigInt, _>(now);
+        for c in counters {
+            query = query.bind::<Text, _>(c.key).bind::<BigInt, _>(now - c.window_ms);
+        }
+        query.load(conn)
+    })?;
+    counters
+        .iter()
+        .map(|c| {
+            rows.iter()
+                .find(|r| r.key == c.key)
+                .map(|r| r.hits)
+                .ok_or(diesel::result::Error::NotFound)
+        })
+        .collect()
 }
 
-/// The count inside the current window without adding a hit.
-pub fn peek(
-    conn: &mut DbConn,
-    key: &str,
-    now: i64,
-    window_ms: i64,
-    mode: Window,
-) -> QueryResult<i64> {
-    let row: Option<(i64, i64, i64)> = at_most_one(db_run!(conn: {
-        throttles::table
-            .find(key)
-            .select((throttles::hits, throttles::window_start, throttles::last_hit))
-            .load(conn)
-    }))?;
-    Ok(match row {
-        None => 0,
-        Some((hits, start, last)) => {
-            let reference = match mode {
-                Window::Sliding => last,
-                Window::Fixed => start,
-            };
-            if reference <= now - window_ms {
-                0
-            } else {
-                hits
-            }
-        }
+/// Takes back one hit from each of `keys`, for attempts refused by an earlier limit that
+/// should not count against the later ones.
+pub fn unhit(conn: &mut DbConn, keys: &[&str]) -> QueryResult<usize> {
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    db_run!(conn: {
+        diesel::update(throttles::table.filter(throttles::key.eq_any(keys)).filter(throttles::hits.gt(0)))
+            .set(throttles::hits.eq(throttles::hits - 1))
+            .execute(conn)
     })
 }
 
-pub fn reset(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+/// Each counter's count inside its current window without adding a hit, in one query.
+pub fn peek_all(conn: &mut DbConn, counters: &[Counter], now: i64) -> QueryResult<Vec<i64>> {
+    let keys: Vec<&str> = counters.iter().map(|c| c.key).collect();
+    let rows: Vec<(String, i64, i64, i64)> = db_run!(conn: {
+        throttles::table
+            .filter(throttles::key.eq_any(&keys))
+            .select((throttles::key, throttles::hits, throttles::window_start, throttles::last_hit))
+            .load(conn)
+    })?;
+    Ok(counters
+        .iter()
+        .map(|c| {
+            let Some((_, hits, start, last)) = rows.iter().find(|r| r.0 == c.key) else {
+                return 0;
+            };
+            let reference = match c.mode {
+                Window::Sliding => *last,
+                Window::Fixed => *start,
+            };
+            if reference <= now - c.window_ms {
+                0
+            } else {
+                *hits
+            }
+        })
+        .collect())
+}
+
+pub fn reset_all(conn: &mut DbConn, keys: &[&str]) -> QueryResult<()> {
     db_run!(conn: {
-        diesel::delete(throttles::table.find(key)).execute(conn).map(|_| ())
+        diesel::delete(throttles::table.filter(throttles::key.eq_any(keys))).execute(conn).map(|_| ())
     })
 }
 
