@@ -140,7 +140,7 @@ fn create(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult
             e.into()
         }
     })?;
-    let token = tokens::issue(conn, now, &user.id, effective, client)?;
+    let token = tokens::issue_with_roles(conn, now, &user.id, roles, effective, client)?;
     Ok(Registered {
         uid: user.id.clone(),
         token,

@@ -39,12 +39,16 @@ pub fn role_and_permission(
     user_id: &str,
 ) -> diesel::QueryResult<(Vec<String>, Vec<String>)> {
     let role = users::roles_of(conn, user_id)?;
-    let permission = if role.iter().any(|r| r == "admin") {
-        Vec::new()
-    } else {
-        roles::permissions_of(conn, &role)?
-    };
+    let permission = permission_of(conn, &role)?;
     Ok((role, permission))
+}
+
+fn permission_of(conn: &mut DbConn, role: &[String]) -> diesel::QueryResult<Vec<String>> {
+    if role.iter().any(|r| r == "admin") {
+        Ok(Vec::new())
+    } else {
+        roles::permissions_of(conn, role)
+    }
 }
 
 /// Signs a token for `user_id` and stores it (`createToken`, spec §6.5).
@@ -55,7 +59,24 @@ pub fn issue(
     effective: &Effective,
     client: &ClientInfo,
 ) -> ApiResult<IssuedToken> {
-    let (role, permission) = role_and_permission(conn, user_id)?;
+    let role = users::roles_of(conn, user_id)?;
+    issue_with_roles(conn, now, user_id, role, effective, client)
+}
+
+/// [`issue`] for a caller that has just written the user's roles (a registration), which saves
+/// reading them back.
+pub fn issue_with_roles(
+    conn: &mut DbConn,
+    now: i64,
+    user_id: &str,
+    mut role: Vec<String>,
+    effective: &Effective,
+    client: &ClientInfo,
+) -> ApiResult<IssuedToken> {
+    // As `users::roles_of` returns them.
+    role.sort();
+    role.dedup();
+    let permission = permission_of(conn, &role)?;
     let iat = now / 1000;
     let expires_in = i64::try_from(effective.token_expires_in).unwrap_or(i64::MAX / 2000);
     let claims = Claims {

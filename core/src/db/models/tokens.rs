@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use crate::db::models::users::UserRow;
 use crate::db::schema::{tokens, users};
-use crate::db::{DbConn, at_most_one};
+use crate::db::{DbConn, at_most_one, numbered_sql};
 use crate::db_run;
 
 #[derive(Debug, Clone, Insertable)]
@@ -36,32 +36,34 @@ pub fn user_of_live_token(
 }
 
 /// Stores a new token and keeps at most `max` live tokens for the user (oldest dropped), also
-/// pruning expired ones (spec §6.5 `maxTokenLength`).
+/// pruning expired ones (spec §6.5 `maxTokenLength`): an insert and one pruning DELETE.
 pub fn insert(conn: &mut DbConn, token: &NewToken, max: usize, now_secs: i64) -> QueryResult<()> {
-    let user_id = token.user_id.clone();
+    use diesel::sql_types::{BigInt, Text};
     db_run!(conn: {
-        diesel::delete(tokens::table.filter(tokens::user_id.eq(&user_id)).filter(tokens::exp.lt(now_secs)))
-            .execute(conn)?;
         // Two logins of one user in the same second sign byte-identical tokens (uni-id's
         // payload has second resolution); like uni-id's token list, they share one entry.
         diesel::insert_into(tokens::table)
             .values(token)
             .on_conflict_do_nothing()
-            .execute(conn)?;
-        // Usually a single count; only when over the cap are the oldest looked up and deleted.
-        let live: i64 = tokens::table.filter(tokens::user_id.eq(&user_id)).count().get_result(conn)?;
-        let excess = live - i64::try_from(max).unwrap_or(i64::MAX);
-        if excess > 0 {
-            let oldest: Vec<String> = tokens::table
-                .filter(tokens::user_id.eq(&user_id))
-                .order((tokens::iat.asc(), tokens::created_date.asc()))
-                .select(tokens::token_hash)
-                .limit(excess)
-                .load(conn)?;
-            diesel::delete(tokens::table.filter(tokens::token_hash.eq_any(&oldest))).execute(conn)?;
-        }
-        Ok(())
-    })
+            .execute(conn)
+    })?;
+    // The cap is written into the SQL, not bound: SQLite re-prepares a statement whose LIMIT is a
+    // parameter on every run. It is a number from the configuration.
+    let sql = numbered_sql(
+        conn,
+        &format!(
+            "DELETE FROM tokens WHERE user_id = $1 AND token_hash NOT IN ( \
+               SELECT token_hash FROM tokens WHERE user_id = $1 AND exp >= $2 \
+               ORDER BY iat DESC, created_date DESC, token_hash DESC LIMIT {max})"
+        ),
+    );
+    db_run!(conn: {
+        diesel::sql_query(sql)
+            .bind::<Text, _>(&token.user_id)
+            .bind::<BigInt, _>(now_secs)
+            .execute(conn)
+    })?;
+    Ok(())
 }
 
 pub fn delete(conn: &mut DbConn, token_hash: &str) -> QueryResult<usize> {
