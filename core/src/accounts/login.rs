@@ -21,7 +21,8 @@ pub fn finish_login(
         client,
         token: request_token,
     } = origin;
-    let token = conn.write_tx(|conn| {
+    // Both callers already hold a write transaction and propagate this function's errors.
+    let token = conn.join_write_tx(|conn| {
         if !request_token.is_empty() {
             tokens::revoke(conn, request_token)?;
         }

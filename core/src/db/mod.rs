@@ -327,6 +327,23 @@ impl DbConn {
         }
     }
 
+    /// Runs `f` in the current transaction when there is one, else in a new write transaction.
+    /// Unlike a nested [`DbConn::write_tx`] it takes no savepoint (two round trips), so an
+    /// error from `f` must fail the caller's transaction too: propagate it, never swallow it.
+    pub fn join_write_tx<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        if self.in_transaction() {
+            f(self)
+        } else {
+            self.write_tx(f)
+        }
+    }
+
     fn in_transaction(&mut self) -> bool {
         let status = match self {
             DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(&mut **c),
