@@ -2,8 +2,9 @@
 //!
 //! Unlike uni-id: codes come from a CSPRNG, are stored as keyed hashes, bound to target + scene,
 //! single use even under concurrent attempts, void after [`CodesConfig::max_attempts`] wrong
-//! guesses, and a new code voids the previous one. Sends are capped per target and scene, per
-//! target per day and per IP per hour, counted in the database so every instance shares them.
+//! guesses, and a new code replaces the previous one (only the newest is ever checked). Sends
+//! are capped per target and scene, per target per day and per IP per hour, counted in the
+//! database so every instance shares them.
 //! The caller stores the code first and sends it afterwards, outside any database connection.
 
 use hmac::{Hmac, Mac};
