@@ -55,8 +55,8 @@ struct ConsumedRow {
 /// in one statement: the answer is compared, the state and attempt count change, and two
 /// requests racing for one code are serialised by the row they both update (the loser finds it
 /// no longer pending). States are spelled out as numbers: 0 [`PENDING`], 1 [`USED`], 2 [`VOID`].
-/// Comparing keyed hashes in SQL leaks nothing useful through timing: a
-/// guesser cannot choose the hash a guess produces.
+/// Comparing keyed hashes in SQL leaks nothing useful through timing: a guesser cannot choose
+/// the hash a guess produces.
 pub fn consume_newest(
     conn: &mut DbConn,
     kind: &str,

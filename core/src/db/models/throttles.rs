@@ -49,6 +49,13 @@ pub fn hit_all(conn: &mut DbConn, counters: &[Counter], now: i64) -> QueryResult
     if counters.is_empty() {
         return Ok(Vec::new());
     }
+    debug_assert!(
+        counters
+            .iter()
+            .enumerate()
+            .all(|(i, c)| counters[..i].iter().all(|d| d.key != c.key)),
+        "PostgreSQL refuses to upsert one key twice in a statement"
+    );
     // $1 is now; counter i has its key at $(2i+2) and its window's cutoff at $(2i+3).
     let mut values = Vec::with_capacity(counters.len());
     let mut expired = String::from("CASE excluded.key");
