@@ -464,21 +464,44 @@ async fn outside_test_mode_the_webhook_gateway_delivers_a_signed_code(backend: B
     assert_eq!(r["type"], "register");
 }
 
+/// A failed send answers clearly and is taken back from the number's caps, so the user can
+/// retry at once; it still counts against the IP's hourly cap.
 async fn a_failing_provider_is_a_clear_error(backend: Backend) {
-    let (url, _) = webhook_receiver("hook-secret", 503).await;
+    let (url, inbox) = webhook_receiver("hook-secret", 503).await;
     let app = TestApp::builder(backend)
         .without_test_mode()
-        .config(&webhook_config(&url, "hook-secret"))
+        .config(&format!(
+            "{}[codes]\nperIpPerHour = 2\n",
+            webhook_config(&url, "hook-secret")
+        ))
         .start()
         .await;
-    let answer = app.solve_captcha("device-1", "send-sms-code").await;
-    let r = app
-        .call("sendSmsCode")
-        .params(json!({"mobile": MOBILE, "scene": "login-by-sms", "captcha": answer}))
-        .send()
-        .await;
+    let send_once = || async {
+        let answer = app.solve_captcha("device-1", "send-sms-code").await;
+        app.call("sendSmsCode")
+            .params(json!({"mobile": MOBILE, "scene": "login-by-sms", "captcha": answer}))
+            .send()
+            .await
+    };
+    let r = send_once().await;
     assert_eq!(r["errCode"], "unid-code-send-failed");
     assert_eq!(r["errMsg"], "验证码发送失败，请稍后再试");
+    let r = send_once().await;
+    assert_eq!(
+        r["errCode"], "unid-code-send-failed",
+        "retried at once: {r}"
+    );
+    assert_eq!(
+        inbox.lock().unwrap().len(),
+        2,
+        "both attempts reached the provider"
+    );
+    let r = send_once().await;
+    assert_eq!(
+        r["errCode"], "unid-code-send-limit",
+        "the IP cap counts failures: {r}"
+    );
+    assert_eq!(inbox.lock().unwrap().len(), 2);
     // Nothing listening at all: also a clear error, not a hang or a 500.
     let app = TestApp::builder(backend)
         .without_test_mode()

@@ -96,6 +96,24 @@ impl Call {
         result
     }
 
+    /// After a provider failed to deliver a code sent for this request: [`codes::withdraw`].
+    /// A failure here is logged, not returned, so the method still answers with the send error.
+    pub async fn withdraw_code(&self, channel: Channel, target: &str, scene: &str) {
+        let (target, scene, ip) = (
+            target.to_string(),
+            scene.to_string(),
+            self.client.client_ip.clone(),
+        );
+        let withdrawn = self
+            .host
+            .db
+            .run(move |conn| codes::withdraw(conn, channel, &target, &scene, &ip))
+            .await;
+        if let Err(e) = withdrawn {
+            tracing::warn!(error = ?e, "could not withdraw an undelivered code");
+        }
+    }
+
     /// Text of a message in the caller's language.
     pub fn text(&self, id: &str, args: &[(&str, String)]) -> String {
         self.host.i18n.message(self.locale, id, args)

@@ -70,6 +70,16 @@ fn send_limit() -> ApiError {
     ApiError::new(ErrorCode::CodeSendLimit)
 }
 
+/// The send caps' counters: per target and scene, per target per day, per IP.
+fn cap_keys(channel: Channel, target: &str, scene: &str, ip: &str) -> [String; 3] {
+    let kind = channel.kind();
+    [
+        format!("code-send:{kind}:{target}:{scene}"),
+        format!("code-day:{kind}:{target}"),
+        format!("code-ip:{ip}"),
+    ]
+}
+
 /// Applies the send caps in one statement. A send refused by one cap counts against it and
 /// the caps before it, not the ones after: hammering the 60-second cap must not use up the
 /// number's daily allowance.
@@ -82,12 +92,7 @@ fn check_caps(
     ip: &str,
 ) -> ApiResult<()> {
     let c = cx.config;
-    let kind = channel.kind();
-    let keys = [
-        format!("code-send:{kind}:{target}:{scene}"),
-        format!("code-day:{kind}:{target}"),
-        format!("code-ip:{ip}"),
-    ];
+    let keys = cap_keys(channel, target, scene, ip);
     let limits = [
         (c.send_interval, 1),
         (86_400, c.per_target_per_day),
@@ -150,6 +155,23 @@ pub fn issue(
         },
     )?;
     Ok(Secret::new(code))
+}
+
+/// Takes back an [`issue`] whose code the provider did not deliver: the code is voided and the
+/// send stops counting against the target's caps, so the user can ask again at once instead of
+/// waiting out the interval for a message that never came. It keeps counting against the IP's
+/// hourly cap, which bounds how hard one client can drive a failing provider.
+pub fn withdraw(
+    conn: &mut DbConn,
+    channel: Channel,
+    target: &str,
+    scene: &str,
+    ip: &str,
+) -> ApiResult<()> {
+    let [per_scene, per_day, _per_ip] = cap_keys(channel, target, scene, ip);
+    throttles::unhit(conn, &[&per_scene, &per_day])?;
+    codes::void_pending(conn, channel.kind(), target, scene)?;
+    Ok(())
 }
 
 /// Checks and consumes the newest code for `target` + `scene`.

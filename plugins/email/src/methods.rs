@@ -181,6 +181,7 @@ async fn send_email_code(call: Call, params: Value) -> ApiResult<Reply> {
     let message = build(from, to, content).map_err(ApiError::system)?;
     if let Err(e) = mailer.send(message).await {
         tracing::warn!(email = %masked(&email), scene = %scene, error = %e, "verification mail not sent");
+        call.withdraw_code(Channel::Email, &email, &scene).await;
         return Err(ApiError::new(ErrorCode::CodeSendFailed).detail(e));
     }
     Ok(reply! {})

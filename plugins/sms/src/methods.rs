@@ -107,6 +107,28 @@ async fn send_sms_code(call: Call, params: Value) -> ApiResult<Reply> {
     let now = call.now();
     let host = call.host.clone();
     let (device, ip) = (call.client.device_id.clone(), call.client.client_ip.clone());
+    let sms = call.effective.service.sms.clone().unwrap_or_default();
+    // How the code would go out, checked before a code is stored or a send counted: in test
+    // mode nothing is sent.
+    let delivery = if call.host.config.test_mode {
+        None
+    } else {
+        let gateway = call
+            .host
+            .plugin::<SmsPlugin>()
+            .and_then(|p| p.gateway.clone())
+            .ok_or_else(|| ApiError::system("sms plugin has no gateway outside test mode"))?;
+        let template_id = sms
+            .scene
+            .get(&scene)
+            .and_then(|s| s.template_id.clone())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::new(ErrorCode::ConfigFieldRequired)
+                    .arg("field", format!("service.sms.scene.{scene}.templateId"))
+            })?;
+        Some((gateway, template_id))
+    };
     let target = mobile.clone();
     let code_scene = scene.clone();
     // Captcha (always, fixed scene `send-sms-code`, spec §8.2), then the code — stored before
@@ -133,24 +155,9 @@ async fn send_sms_code(call: Call, params: Value) -> ApiResult<Reply> {
             )
         })
         .await?;
-    if call.host.config.test_mode {
+    let Some((gateway, template_id)) = delivery else {
         return Err(ApiError::new(ErrorCode::InvalidSmsTemplateId).arg("scene", scene));
-    }
-    let gateway = call
-        .host
-        .plugin::<SmsPlugin>()
-        .and_then(|p| p.gateway.clone())
-        .ok_or_else(|| ApiError::system("sms plugin has no gateway outside test mode"))?;
-    let sms = call.effective.service.sms.clone().unwrap_or_default();
-    let template_id = sms
-        .scene
-        .get(&scene)
-        .and_then(|s| s.template_id.clone())
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::new(ErrorCode::ConfigFieldRequired)
-                .arg("field", format!("service.sms.scene.{scene}.templateId"))
-        })?;
+    };
     let action = if scene == "login-by-sms" {
         "login"
     } else {
@@ -173,6 +180,7 @@ async fn send_sms_code(call: Call, params: Value) -> ApiResult<Reply> {
     };
     if let Err(e) = gateway.send(&message, now / 1000).await {
         tracing::warn!(phone = %phone::masked(&mobile), error = %e, "SMS not sent");
+        call.withdraw_code(Channel::Sms, &mobile, &scene).await;
         return Err(ApiError::new(ErrorCode::CodeSendFailed).detail(e));
     }
     Ok(reply! {})
