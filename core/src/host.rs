@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use crate::api::client_ip::TrustedProxies;
 use crate::api::methods::{MethodSpec, MethodTable};
 use crate::clock::Clock;
 use crate::config::settings::GeneratedSecrets;
@@ -36,6 +37,8 @@ pub struct HostInner {
     validators: HashMap<Option<PasswordStrength>, Arc<Validator>>,
     pub methods: MethodTable,
     pub plugins: Vec<Arc<dyn Plugin>>,
+    /// `[server] trustedProxies`, parsed.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Cheap to clone; every handler gets one.
@@ -171,7 +174,11 @@ impl HostBuilder {
         });
         let hasher = Hasher::new(config.password_hash, workers)?;
 
+        // `config.check()` above has already refused entries that do not parse.
+        let trusted_proxies =
+            TrustedProxies::parse(&config.server.trusted_proxies).unwrap_or_default();
         Ok(Host(Arc::new(HostInner {
+            trusted_proxies,
             config,
             settings,
             db: Db::new(pool),

@@ -13,6 +13,7 @@ pub fn cases() -> Vec<Case> {
         six_failures_lock_the_account_for_that_ip_until_an_hour_after_the_last,
         failures_from_many_ips_require_a_captcha_then_lock_the_account,
         one_ip_failing_on_many_accounts_is_locked,
+        behind_a_trusted_proxy_limits_and_logs_see_the_forwarded_client,
     ]
 }
 
@@ -122,4 +123,61 @@ async fn one_ip_failing_on_many_accounts_is_locked(backend: Backend) {
         attempt(&app, "127.0.2.1", "carol", "Secret-Pass-123").await["errCode"],
         0
     );
+}
+
+/// An SMS code send for `mobile` from peer `from` carrying `X-Forwarded-For: forwarded`.
+async fn send_via(app: &TestApp, from: &str, forwarded: &str, mobile: &str) -> Value {
+    let answer = app.solve_captcha("device-1", "send-sms-code").await;
+    app.call("sendSmsCode")
+        .sent_from(from)
+        .header("x-forwarded-for", forwarded)
+        .params(json!({"mobile": mobile, "scene": "login-by-sms", "captcha": answer}))
+        .send()
+        .await
+}
+
+/// With `trustedProxies`, a request from the proxy counts against the client it forwards for,
+/// and the log records that client; from anyone else the header is ignored.
+async fn behind_a_trusted_proxy_limits_and_logs_see_the_forwarded_client(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .config("[server]\ntrustedProxies = [\"127.0.0.1\"]\n[codes]\nperIpPerHour = 1")
+        .start()
+        .await;
+    let sent = json!("uni-id-invalid-sms-template-id"); // test mode's answer to a send
+    let proxy = "127.0.0.1";
+    assert_eq!(
+        send_via(&app, proxy, "203.0.113.1", "13800000001").await["errCode"],
+        sent
+    );
+    assert_eq!(
+        send_via(&app, proxy, "198.51.100.7, 203.0.113.2", "13800000002").await["errCode"],
+        sent,
+        "another client behind the same proxy has its own cap"
+    );
+    let r = send_via(&app, proxy, "203.0.113.1", "13800000003").await;
+    assert_eq!(r["errCode"], "unid-code-send-limit", "{r}");
+
+    // Not a trusted proxy: whatever it claims, the peer is the client.
+    let other = "127.0.0.2";
+    assert_eq!(
+        send_via(&app, other, "203.0.113.3", "13800000004").await["errCode"],
+        sent
+    );
+    let r = send_via(&app, other, "203.0.113.4", "13800000005").await;
+    assert_eq!(r["errCode"], "unid-code-send-limit", "{r}");
+
+    let r = app
+        .call("loginBySms")
+        .sent_from(proxy)
+        .header("x-forwarded-for", "203.0.113.1")
+        .params(json!({"mobile": "13800000001", "code": "123456"}))
+        .send()
+        .await;
+    assert_eq!(r["errCode"], 0, "{r}");
+    let log = app
+        .db(|conn| Ok(unid_core::db::models::logs::latest(conn, 1)?))
+        .await
+        .pop()
+        .expect("a log row");
+    assert_eq!(log.ip.as_deref(), Some("203.0.113.1"));
 }

@@ -7,6 +7,7 @@
 
 pub mod call;
 pub mod client_info;
+pub mod client_ip;
 pub mod methods;
 
 use std::net::SocketAddr;
@@ -63,6 +64,7 @@ async fn handle(
     if request.method() != Method::POST || !is_json(request.headers()) {
         return Err(early(ApiError::new(ErrorCode::UnsupportedRequest)));
     }
+    let client_ip = host.trusted_proxies.client_ip(peer.ip(), request.headers());
     let user_agent = request
         .headers()
         .get(header::USER_AGENT)
@@ -97,7 +99,7 @@ async fn handle(
     );
     let fail = |e: ApiError| (Some(locale), e);
     let client =
-        ClientInfo::parse(raw_client.as_ref(), peer.ip().to_string(), user_agent).map_err(fail)?;
+        ClientInfo::parse(raw_client.as_ref(), client_ip.to_string(), user_agent).map_err(fail)?;
     let token = match body.remove("uniIdToken") {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(t)) => t,

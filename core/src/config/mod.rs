@@ -17,6 +17,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::api::client_ip::TrustedProxies;
+
 pub use effective::Effective;
 pub use settings::Settings;
 use uni_id::{AppConfig, UniIdKeys};
@@ -64,6 +66,9 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// Largest request body accepted by the API, in bytes.
     pub max_body_bytes: usize,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
+    /// Empty: the client is the socket peer, and the header is ignored.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -74,6 +79,7 @@ impl Default for ServerConfig {
             production: false,
             data_dir: PathBuf::from("unid-data"),
             max_body_bytes: 1024 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -365,6 +371,12 @@ impl Config {
         }
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::invalid("server.maxBodyBytes", "at least 1024"));
+        }
+        if let Err(entry) = TrustedProxies::parse(&self.server.trusted_proxies) {
+            return Err(ConfigError::invalid(
+                "server.trustedProxies",
+                format!("IP addresses or CIDR ranges such as \"10.0.0.0/8\", not {entry:?}"),
+            ));
         }
         if self.database.pool_size == 0 {
             return Err(ConfigError::invalid("database.poolSize", "at least 1"));

@@ -137,6 +137,20 @@ fn bad_values_name_the_key_and_expectation() {
 }
 
 #[test]
+fn trusted_proxies_must_be_addresses_or_ranges() {
+    let config = Config::from_toml_str(
+        "[server]\ntrustedProxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]",
+        "t",
+    )
+    .expect("valid");
+    assert_eq!(config.server.trusted_proxies.len(), 3);
+    let err = Config::from_toml_str("[server]\ntrustedProxies = [\"nginx\"]", "t")
+        .expect_err("not an address");
+    assert!(err.to_string().contains("server.trustedProxies"), "{err}");
+    assert!(err.to_string().contains("nginx"), "{err}");
+}
+
+#[test]
 fn production_refuses_test_mode() {
     let err = Config::from_toml_str("testMode = true\n[server]\nproduction = true", "t")
         .expect_err("refused");

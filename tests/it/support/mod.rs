@@ -206,6 +206,7 @@ impl TestApp {
                 "locale": "zh-Hans",
             }),
             from: None,
+            headers: Vec::new(),
         }
     }
 
@@ -320,6 +321,7 @@ pub struct CallBuilder<'a> {
     token: Option<String>,
     client_info: Value,
     from: Option<IpAddr>,
+    headers: Vec<(&'static str, String)>,
 }
 
 impl CallBuilder<'_> {
@@ -351,6 +353,11 @@ impl CallBuilder<'_> {
         self
     }
 
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+
     /// Sends from another loopback address (the server sees it as the client IP).
     pub fn sent_from(mut self, ip: &str) -> Self {
         self.from = Some(ip.parse().expect("ip"));
@@ -373,12 +380,13 @@ impl CallBuilder<'_> {
                 .build()
                 .expect("client"),
         };
-        let response = client
+        let mut request = client
             .post(format!("{}/uni-id-co/{}", self.app.url, self.method))
-            .json(&self.body())
-            .send()
-            .await
-            .expect("request reaches the server");
+            .json(&self.body());
+        for (name, value) in &self.headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.expect("request reaches the server");
         assert_eq!(response.status(), 200, "uni-id-co answers 200");
         response.json().await.expect("JSON answer")
     }
