@@ -10,6 +10,7 @@
 #   UNID_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test bash benches/load.sh
 #   DURATION=20 bash benches/load.sh
 #   ONLY=sms bash benches/load.sh        # just the SMS-login row
+#   BIN=/tmp/unid-old bash benches/load.sh   # another binary, not rebuilt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +25,11 @@ if ! command -v wrk >/dev/null; then
 fi
 command -v taskset >/dev/null || { echo "taskset (util-linux) is required"; exit 1; }
 
-cargo build --release --quiet
-BIN="$PWD/target/release/unid"
+# BIN=/path/to/unid runs another build (e.g. an older one, for a before/after comparison).
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN="$PWD/target/release/unid"
+fi
 WORK="$(mktemp -d)"
 trap 'kill "${SERVER_PID:-0}" 2>/dev/null || true; drop_schemas; rm -rf "$WORK"' EXIT
 CLK_TCK="$(getconf CLK_TCK)"

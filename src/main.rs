@@ -136,8 +136,7 @@ async fn run_server(config: Config) -> Result<()> {
     let public_url = config.public_url();
     let database = redact_url(&config.database_url());
     let host = builder(config)?.build()?;
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
+    let listener = std::net::TcpListener::bind(&listen)
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(database = %database, "database ready");

@@ -378,14 +378,16 @@ async fn webhook_receiver_after(
     status: u16,
     delay_secs: u64,
 ) -> (String, Inbox) {
-    use axum::body::Bytes;
-    use axum::http::{HeaderMap, StatusCode};
+    use actix_web::http::StatusCode;
+    use actix_web::web::{self, Bytes};
+    use actix_web::{HttpRequest, HttpResponse};
     let inbox: Inbox = Arc::default();
     let seen = inbox.clone();
-    let handler = move |headers: HeaderMap, body: Bytes| {
+    let handler = move |request: HttpRequest, body: Bytes| {
         let seen = seen.clone();
         async move {
             tokio::time::sleep(std::time::Duration::from_secs(delay_secs)).await;
+            let headers = request.headers();
             let ts = headers
                 .get("x-unid-timestamp")
                 .and_then(|v| v.to_str().ok())
@@ -400,21 +402,18 @@ async fn webhook_receiver_after(
             mac.update(format!("{ts}.").as_bytes());
             mac.update(&body);
             if sig != format!("sha256={}", hex::encode(mac.finalize().into_bytes())) {
-                return StatusCode::UNAUTHORIZED;
+                return HttpResponse::new(StatusCode::UNAUTHORIZED);
             }
             seen.lock()
                 .unwrap()
                 .push(serde_json::from_slice(&body).unwrap());
-            StatusCode::from_u16(status).unwrap()
+            HttpResponse::new(StatusCode::from_u16(status).unwrap())
         }
     };
-    let router = axum::Router::new().route("/sms", axum::routing::post(handler));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/sms", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+    let base = crate::support::serve_fake(move |cfg| {
+        cfg.route("/sms", web::post().to(handler.clone()));
     });
-    (url, inbox)
+    (format!("{base}/sms"), inbox)
 }
 
 fn webhook_config(url: &str, secret: &str) -> String {

@@ -6,10 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::Form;
-use axum::Json;
-use axum::extract::Query;
-use axum::http::StatusCode;
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Form, Json, Query};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use unid_core::db::models::{logs, users};
@@ -82,15 +80,6 @@ impl Seen {
     }
 }
 
-async fn serve(router: axum::Router, path: &str) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}{path}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    url
-}
-
 // ---- uniCloud: the URL-ized cloud function of the documents' self-hosted example -------------
 
 /// The documents' cloud function, checked independently: take the query parameters, drop
@@ -99,14 +88,15 @@ async fn serve(router: axum::Router, path: &str) -> String {
 async fn unicloud_function(secret: &'static str) -> (String, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let stats = seen.clone();
-    let handler = move |Query(query): Query<Vec<(String, String)>>| {
+    let handler = move |query: Query<Vec<(String, String)>>| {
+        let query = query.into_inner();
         let seen = stats.clone();
         async move {
             let refuse = || {
                 seen.refused.fetch_add(1, Ordering::SeqCst);
                 (
-                    StatusCode::INTERNAL_SERVER_ERROR,
                     Json(json!({"message": "非法访问"})),
+                    StatusCode::INTERNAL_SERVER_ERROR,
                 )
             };
             let sign = query
@@ -156,11 +146,13 @@ async fn unicloud_function(secret: &'static str) -> (String, Arc<Seen>) {
                 }
                 _ => json!({"code": 4001, "message": "请求参数异常"}),
             };
-            (StatusCode::OK, Json(answer))
+            (Json(answer), StatusCode::OK)
         }
     };
-    let router = axum::Router::new().route("/univerify", axum::routing::get(handler));
-    (serve(router, "/univerify").await, seen)
+    let base = crate::support::serve_fake(move |cfg| {
+        cfg.route("/univerify", web::get().to(handler.clone()));
+    });
+    (format!("{base}/univerify"), seen)
 }
 
 fn unicloud_config(url: &str, secret: &str, timeout_secs: u64) -> String {
@@ -213,7 +205,8 @@ async fn aliyun_dypnsapi() -> (String, Arc<Seen>) {
     aliyun_signature_matches_an_independent_vector();
     let seen = Arc::new(Seen::default());
     let stats = seen.clone();
-    let handler = move |Form(params): Form<Vec<(String, String)>>| {
+    let handler = move |params: Form<Vec<(String, String)>>| {
+        let params = params.into_inner();
         let seen = stats.clone();
         async move {
             let get = |name: &str| {
@@ -226,8 +219,8 @@ async fn aliyun_dypnsapi() -> (String, Arc<Seen>) {
             let refuse = |code: &str, message: &str| {
                 seen.refused.fetch_add(1, Ordering::SeqCst);
                 (
-                    StatusCode::BAD_REQUEST,
                     Json(json!({"Code": code, "Message": message, "RequestId": "fake"})),
+                    StatusCode::BAD_REQUEST,
                 )
             };
             for (name, value) in [
@@ -260,11 +253,13 @@ async fn aliyun_dypnsapi() -> (String, Arc<Seen>) {
                 }),
                 _ => json!({"Code": "isv.UNKNOWN", "Message": "未知异常", "RequestId": "fake"}),
             };
-            (StatusCode::OK, Json(answer))
+            (Json(answer), StatusCode::OK)
         }
     };
-    let router = axum::Router::new().route("/", axum::routing::post(handler));
-    (serve(router, "/").await, seen)
+    let base = crate::support::serve_fake(move |cfg| {
+        cfg.route("/", web::post().to(handler.clone()));
+    });
+    (format!("{base}/"), seen)
 }
 
 fn aliyun_config(endpoint: &str, secret: &str) -> String {

@@ -40,17 +40,17 @@ pub fn register(conn: &mut DbConn, origin: Origin, reg: Registration) -> ApiResu
             keys.push("role:admin".to_string());
         }
         conn.lock_keys(&keys)?;
-        if reg.first_admin {
-            if let Some((_, apps)) = users::first_with_role(conn, "admin")? {
-                let e = ApiError::new(ErrorCode::AdminExists);
-                return Err(
-                    if crate::accounts::is_match_user_app(&apps, &client.app_id) {
-                        e
-                    } else {
-                        e.message("uni-id-admin-exist-in-other-apps")
-                    },
-                );
-            }
+        if reg.first_admin
+            && let Some((_, apps)) = users::first_with_role(conn, "admin")?
+        {
+            let e = ApiError::new(ErrorCode::AdminExists);
+            return Err(
+                if crate::accounts::is_match_user_app(&apps, &client.app_id) {
+                    e
+                } else {
+                    e.message("uni-id-admin-exist-in-other-apps")
+                },
+            );
         }
         if !find_user(conn, &reg.query, &client.app_id)?
             .matched

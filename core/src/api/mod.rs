@@ -1,7 +1,7 @@
 //! The uni-id-co HTTP adapter (spec §14.1): `POST /uni-id-co/<method>` with
 //! `{clientInfo, uniIdToken, params}`, answered `{errCode, errMsg, newToken?, …}` with status 200.
 //!
-//! This is the one place an [`ApiError`] becomes a response. Whatever the input — wrong verb,
+//! This is the one place an [`ApiError`] becomes a JSON response. Whatever the input — wrong verb,
 //! wrong content type, a huge or malformed body, wrong types, a panicking handler — the caller
 //! gets a uni-id error code and a message in its language, never a 500 with a stack.
 
@@ -10,15 +10,11 @@ pub mod client_info;
 pub mod client_ip;
 pub mod methods;
 
-use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::FutureExt;
 use serde_json::{Map, Value, json};
 
@@ -30,23 +26,21 @@ use crate::host::Host;
 use crate::i18n::Locale;
 use crate::tokens::{self, AuthInfo};
 
-pub fn router(host: Host) -> Router {
-    Router::new()
-        .route("/uni-id-co/{method}", any(uni_id_co))
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
-        .fallback(not_found)
-        .with_state(host)
+/// The API's routes: the uni-id-co adapter and the health checks.
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/uni-id-co/{method}").route(web::route().to(uni_id_co)))
+        .service(web::resource("/health/live").route(web::get().to(live)))
+        .service(web::resource("/health/ready").route(web::get().to(ready)));
 }
 
 async fn uni_id_co(
-    State(host): State<Host>,
-    Path(method): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
-) -> Response {
+    host: web::ThinData<Host>,
+    method: web::Path<String>,
+    request: HttpRequest,
+    body: web::Payload,
+) -> HttpResponse {
     let fallback = accept_language(request.headers());
-    match handle(&host, &method, peer, request).await {
+    match handle(&host, &method, &request, body).await {
         Ok((reply, auth)) => success(reply, auth),
         Err((locale, e)) => failure(&host, locale.unwrap_or(fallback), &method, e),
     }
@@ -57,14 +51,14 @@ type Failed = (Option<Locale>, ApiError);
 async fn handle(
     host: &Host,
     method: &str,
-    peer: SocketAddr,
-    request: Request,
+    request: &HttpRequest,
+    body: web::Payload,
 ) -> Result<(methods::Reply, Option<AuthInfo>), Failed> {
     let early = |e: ApiError| (None, e);
     if request.method() != Method::POST || !is_json(request.headers()) {
         return Err(early(ApiError::new(ErrorCode::UnsupportedRequest)));
     }
-    let client_ip = host.trusted_proxies.client_ip(peer.ip(), request.headers());
+    let client_ip = crate::server::client_ip(host, request);
     let user_agent = request
         .headers()
         .get(header::USER_AGENT)
@@ -77,7 +71,7 @@ async fn handle(
             .arg("limit", limit.to_string())
     };
     let declared_too_large = content_length(request.headers()).is_some_and(|n| n > limit);
-    let bytes = match read_body(request.into_body(), limit, declared_too_large).await {
+    let bytes = match crate::server::read_body(body, limit, declared_too_large).await {
         Some(bytes) => bytes,
         None => return Err(early(too_large())),
     };
@@ -138,10 +132,11 @@ async fn handle(
             let auth = tokens::check(host, &token, &effective, &client, refresh)
                 .await
                 .map_err(fail)?;
-            if let Access::Role(roles) = spec.access {
-                if !auth.is_admin() && !auth.role.iter().any(|r| roles.contains(&r.as_str())) {
-                    return Err(fail(ApiError::new(ErrorCode::PermissionError)));
-                }
+            if let Access::Role(roles) = spec.access
+                && !auth.is_admin()
+                && !auth.role.iter().any(|r| roles.contains(&r.as_str()))
+            {
+                return Err(fail(ApiError::new(ErrorCode::PermissionError)));
             }
             Some(auth)
         }
@@ -172,7 +167,7 @@ async fn handle(
     Ok((reply, auth))
 }
 
-fn success(reply: methods::Reply, auth: Option<AuthInfo>) -> Response {
+fn success(reply: methods::Reply, auth: Option<AuthInfo>) -> HttpResponse {
     let mut out = Map::with_capacity(reply.len() + 3);
     out.insert("errCode".into(), json!(0));
     out.insert("errMsg".into(), json!(""));
@@ -184,7 +179,7 @@ fn success(reply: methods::Reply, auth: Option<AuthInfo>) -> Response {
     json_response(StatusCode::OK, &Value::Object(out))
 }
 
-fn failure(host: &Host, locale: Locale, method: &str, e: ApiError) -> Response {
+fn failure(host: &Host, locale: Locale, method: &str, e: ApiError) -> HttpResponse {
     if e.code == ErrorCode::SystemError {
         tracing::error!(method, error = %e, "uni-id-co request failed");
     } else {
@@ -208,49 +203,15 @@ pub fn error_body(host: &Host, locale: Locale, e: &ApiError) -> Value {
     Value::Object(out)
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    let mut response = (status, Body::from(bytes)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    response
-}
-
-/// How much of an oversized body is read (and thrown away) before answering. Answering while
-/// the client is still sending makes many clients see a reset instead of the error; beyond this
-/// the connection is simply closed.
-const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
-
-/// The body when it fits in `limit` bytes; `None` (after draining what was sent, up to
-/// [`DRAIN_LIMIT`]) when it does not.
-async fn read_body(body: Body, limit: usize, declared_too_large: bool) -> Option<Vec<u8>> {
-    use futures_util::StreamExt;
-    let mut stream = body.into_data_stream();
-    let mut bytes = Vec::new();
-    let mut seen = 0usize;
-    let mut fits = !declared_too_large;
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else { return None };
-        seen += chunk.len();
-        if fits && seen <= limit {
-            bytes.extend_from_slice(&chunk);
-        } else {
-            fits = false;
-            bytes = Vec::new();
-            if seen > DRAIN_LIMIT {
-                break;
-            }
-        }
-    }
-    fits.then_some(bytes)
+    HttpResponse::build(status)
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        ))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .body(bytes)
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -267,7 +228,7 @@ fn content_length(headers: &HeaderMap) -> Option<usize> {
         .and_then(|v| v.parse().ok())
 }
 
-fn accept_language(headers: &HeaderMap) -> Locale {
+pub(crate) fn accept_language(headers: &HeaderMap) -> Locale {
     Locale::from_tag(
         headers
             .get(header::ACCEPT_LANGUAGE)
@@ -285,11 +246,11 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "non-string panic".to_string())
 }
 
-async fn live() -> Response {
+async fn live() -> HttpResponse {
     json_response(StatusCode::OK, &json!({ "status": "ok" }))
 }
 
-async fn ready(State(host): State<Host>) -> Response {
+async fn ready(host: web::ThinData<Host>) -> HttpResponse {
     let backend = host.db.pool().backend();
     let db: ApiResult<()> = host
         .db
@@ -319,11 +280,4 @@ async fn ready(State(host): State<Host>) -> Response {
             )
         }
     }
-}
-
-async fn not_found() -> Response {
-    json_response(
-        StatusCode::NOT_FOUND,
-        &json!({ "errCode": "not-found", "errMsg": "not found" }),
-    )
 }

@@ -69,6 +69,8 @@ pub struct ServerConfig {
     /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
     /// Empty: the client is the socket peer, and the header is ignored.
     pub trusted_proxies: Vec<String>,
+    /// HTTP worker threads; default: one per CPU the process may use.
+    pub workers: Option<usize>,
 }
 
 impl Default for ServerConfig {
@@ -80,6 +82,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("unid-data"),
             max_body_bytes: 1024 * 1024,
             trusted_proxies: Vec::new(),
+            workers: None,
         }
     }
 }
@@ -520,18 +523,18 @@ fn typed<T: DeserializeOwned>(value: Value, where_: &str) -> Result<T, ConfigErr
         };
         let inner = e.into_inner().to_string();
         // serde names an unknown field only in its message; move it into the key path.
-        if let Some(rest) = inner.strip_prefix("unknown field `") {
-            if let Some((field, _)) = rest.split_once('`') {
-                let key = if key == "." || key.is_empty() {
-                    field.to_string()
-                } else {
-                    format!("{key}.{field}")
-                };
-                return ConfigError::Key {
-                    key,
-                    message: "unknown key".to_string(),
-                };
-            }
+        if let Some(rest) = inner.strip_prefix("unknown field `")
+            && let Some((field, _)) = rest.split_once('`')
+        {
+            let key = if key == "." || key.is_empty() {
+                field.to_string()
+            } else {
+                format!("{key}.{field}")
+            };
+            return ConfigError::Key {
+                key,
+                message: "unknown key".to_string(),
+            };
         }
         ConfigError::Key {
             key,

@@ -179,10 +179,10 @@ impl Settings {
             for name in names {
                 // uni-id-common merges the legacy section first, then the new-name one.
                 let mut keys = app.keys.clone();
-                if let Some(alias) = platform::legacy_alias(name) {
-                    if let Some(section) = app.platforms.get(alias) {
-                        keys = keys.overlay(section);
-                    }
+                if let Some(alias) = platform::legacy_alias(name)
+                    && let Some(section) = app.platforms.get(alias)
+                {
+                    keys = keys.overlay(section);
                 }
                 if let Some(section) = app.platforms.get(name) {
                     keys = keys.overlay(section);

@@ -183,13 +183,13 @@ impl DbPool {
             .or_else(|| url.strip_prefix("sqlite:"))
             .or_else(|| (url.ends_with(".db") || url == ":memory:").then_some(url))
             .ok_or_else(|| DbError::Url(url.to_string()))?;
-        if let Some(dir) = std::path::Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|source| DbError::Dir {
-                    path: dir.display().to_string(),
-                    source,
-                })?;
-            }
+        if let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|source| DbError::Dir {
+                path: dir.display().to_string(),
+                source,
+            })?;
         }
         // WAL lets readers run beside the writer. Switching needs an exclusive lock, so it is
         // done once here rather than by every pooled connection racing for it.
@@ -427,11 +427,21 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    /// The runtime whose blocking pool runs database work. The HTTP workers each run their own
+    /// event loop; sending their database work to one bounded pool (the binary caps its
+    /// blocking threads near the connection pool's size) keeps threads from multiplying per
+    /// worker.
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 impl Db {
+    /// Database work will run on the blocking pool of the runtime this is called from, if any
+    /// (else of whichever runtime calls [`Db::run`]).
     pub fn new(pool: DbPool) -> Self {
-        Db { pool }
+        Db {
+            pool,
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        }
     }
 
     pub fn pool(&self) -> &DbPool {
@@ -445,7 +455,7 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
+        let work = move || {
             let mut conn = pool.get()?;
             let result = f(&mut conn);
             if let DbConn::Postgres(c) = &mut conn {
@@ -455,8 +465,12 @@ impl Db {
                 );
             }
             result
-        })
-        .await
-        .map_err(|e| ApiError::system(format_args!("database task failed: {e}")))?
+        };
+        let task = match &self.runtime {
+            Some(runtime) => runtime.spawn_blocking(work),
+            None => tokio::task::spawn_blocking(work),
+        };
+        task.await
+            .map_err(|e| ApiError::system(format_args!("database task failed: {e}")))?
     }
 }

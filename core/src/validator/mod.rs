@@ -155,10 +155,10 @@ impl Validator {
     }
 
     fn resolve(&self, name: &str) -> Option<Resolved<'_>> {
-        if !self.mixins.is_empty() {
-            if let Some(rule) = self.mixins.get(name) {
-                return Some(Resolved::Mixin(rule));
-            }
+        if !self.mixins.is_empty()
+            && let Some(rule) = self.mixins.get(name)
+        {
+            return Some(Resolved::Mixin(rule));
         }
         Builtin::from_name(name).map(Resolved::Builtin)
     }

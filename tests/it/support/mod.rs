@@ -121,9 +121,7 @@ impl TestAppBuilder {
             .clock(clock.clone())
             .build()
             .expect("host starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = host.clone();
@@ -150,11 +148,11 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some((base, schema)) = self.pg_schema.take() {
-            if let Ok(mut conn) = PgConnection::establish(&base) {
-                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                    .execute(&mut conn);
-            }
+        if let Some((base, schema)) = self.pg_schema.take()
+            && let Ok(mut conn) = PgConnection::establish(&base)
+        {
+            let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .execute(&mut conn);
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
@@ -305,6 +303,25 @@ impl TestApp {
     ) -> T {
         self.host.db.run(f).await.expect("test database work")
     }
+}
+
+/// Serves a local fake of a third-party HTTP service (routes from `configure`) on a free port;
+/// returns `http://127.0.0.1:<port>`. It lives as long as the test's runtime.
+pub fn serve_fake<F>(configure: F) -> String
+where
+    F: Fn(&mut actix_web::web::ServiceConfig) + Send + Clone + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the fake");
+    let addr = listener.local_addr().expect("fake address");
+    let server =
+        actix_web::HttpServer::new(move || actix_web::App::new().configure(configure.clone()))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .expect("serve the fake")
+            .run();
+    tokio::spawn(server);
+    format!("http://{addr}")
 }
 
 pub fn token_of(r: &Value) -> String {

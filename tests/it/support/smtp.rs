@@ -356,12 +356,12 @@ pub fn decode_quoted_printable(s: &str) -> Vec<u8> {
                 i += 2;
                 continue;
             }
-            if rest.len() >= 2 {
-                if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                    out.push(b);
-                    i += 3;
-                    continue;
-                }
+            if rest.len() >= 2
+                && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            {
+                out.push(b);
+                i += 3;
+                continue;
             }
         }
         out.push(bytes[i]);

@@ -823,9 +823,9 @@ mod tests {
         use std::sync::{Arc, Mutex, MutexGuard};
         use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-        use axum::extract::{Form, Query, State};
-        use axum::http::{Method, StatusCode};
-        use axum::{Json, Router};
+        use actix_web::http::{Method, StatusCode};
+        use actix_web::web::{self, Json, Query};
+        use actix_web::{App, HttpRequest, HttpServer};
         use base64::Engine as _;
         use base64::engine::general_purpose::STANDARD as BASE64;
         use hmac::{Hmac, Mac};
@@ -903,14 +903,20 @@ mod tests {
                     nonces: Mutex::default(),
                     received: Mutex::default(),
                 });
-                let app = Router::new()
-                    .route("/", axum::routing::any(handle))
-                    .with_state(Arc::clone(&fake));
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind the fake");
+                let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the fake");
                 let addr = listener.local_addr().expect("fake address");
-                tokio::spawn(async move { axum::serve(listener, app).await });
+                let state = Arc::clone(&fake);
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(web::ThinData(Arc::clone(&state)))
+                        .route("/", web::route().to(handle))
+                })
+                .workers(1)
+                .disable_signals()
+                .listen(listener)
+                .expect("serve the fake")
+                .run();
+                tokio::spawn(server);
                 (format!("http://{addr}"), fake)
             }
 
@@ -920,34 +926,41 @@ mod tests {
         }
 
         async fn handle(
-            State(fake): State<Arc<Fake>>,
-            method: Method,
-            Query(query): Query<Vec<(String, String)>>,
-            Form(form): Form<Vec<(String, String)>>,
-        ) -> (StatusCode, Json<Value>) {
-            // For GET, axum's `Form` reads the query string too; only POST has a separate body.
+            fake: web::ThinData<Arc<Fake>>,
+            request: HttpRequest,
+            body: web::Bytes,
+        ) -> (Json<Value>, StatusCode) {
+            let decode = |text: &str| {
+                Query::<Vec<(String, String)>>::from_query(text)
+                    .map(Query::into_inner)
+                    .unwrap_or_default()
+            };
+            let method = request.method().clone();
+            let query = decode(request.query_string());
+            // Only POST has a form body besides the query string.
             let wire = if method == Method::GET {
                 query
             } else {
+                let form = decode(std::str::from_utf8(&body).unwrap_or_default());
                 query.into_iter().chain(form).collect()
             };
             let request_id = "0A1B2C3D-FAKE";
             match verify(&fake, &method, wire) {
                 Err((status, code, message)) => (
-                    status,
                     Json(json!({"RequestId": request_id, "Code": code, "Message": message})),
+                    status,
                 ),
                 Ok(()) => match fake.mode {
                     Mode::Refuse { code, message } => (
-                        StatusCode::OK,
                         Json(json!({"RequestId": request_id, "Code": code, "Message": message})),
+                        StatusCode::OK,
                     ),
                     Mode::Accept | Mode::Delay(_) => {
                         if let Mode::Delay(delay) = fake.mode {
                             tokio::time::sleep(delay).await;
                         }
                         let ok = json!({"RequestId": request_id, "Code": "OK", "Message": "OK", "BizId": "123^0"});
-                        (StatusCode::OK, Json(ok))
+                        (Json(ok), StatusCode::OK)
                     }
                 },
             }

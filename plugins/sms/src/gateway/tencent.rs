@@ -426,10 +426,9 @@ mod tests {
     use std::sync::{Arc, Mutex};
     use std::time::{SystemTime, UNIX_EPOCH};
 
-    use axum::Router;
-    use axum::extract::State;
-    use axum::http::HeaderMap;
-    use axum::routing::post;
+    use actix_web::http::header::HeaderMap;
+    use actix_web::web::{self, Json};
+    use actix_web::{App, HttpRequest, HttpServer};
     use serde_json::{Value, json};
 
     const FAKE_ID: &str = "AKIDfake0123456789";
@@ -477,29 +476,36 @@ mod tests {
             mode,
             received: Mutex::new(Vec::new()),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the fake");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the fake");
         let addr = listener.local_addr().expect("the fake's address");
-        let app = Router::new()
-            .route("/", post(fake_handler))
-            .with_state(fake.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let state = fake.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::ThinData(state.clone()))
+                .route("/", web::post().to(fake_handler))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .expect("serve the fake")
+        .run();
+        tokio::spawn(server);
         (format!("http://{addr}"), fake)
     }
 
-    fn fake_error(code: &str, message: &str) -> axum::Json<Value> {
-        axum::Json(json!({
+    fn fake_error(code: &str, message: &str) -> Json<Value> {
+        Json(json!({
             "Response": { "Error": { "Code": code, "Message": message }, "RequestId": "fake-request-error" }
         }))
     }
 
     async fn fake_handler(
-        State(fake): State<Arc<Fake>>,
-        headers: HeaderMap,
+        fake: web::ThinData<Arc<Fake>>,
+        request: HttpRequest,
         body: String,
-    ) -> axum::Json<Value> {
-        if let Err((code, message)) = fake_verify(&headers, &body) {
+    ) -> Json<Value> {
+        let headers = request.headers();
+        if let Err((code, message)) = fake_verify(headers, &body) {
             return fake_error(code, &message);
         }
         let Ok(request) = serde_json::from_str::<Value>(&body) else {
@@ -538,7 +544,7 @@ mod tests {
         match fake.mode {
             Mode::Delay(delay) => tokio::time::sleep(delay).await,
             Mode::StatusCode(code) => {
-                return axum::Json(json!({
+                return Json(json!({
                     "Response": {
                         "SendStatusSet": [{
                             "SerialNo": "", "PhoneNumber": phones[0], "Fee": 0, "SessionContext": "",
@@ -569,9 +575,7 @@ mod tests {
                 params,
                 region,
             });
-        axum::Json(
-            json!({ "Response": { "SendStatusSet": statuses, "RequestId": "fake-request-ok" } }),
-        )
+        Json(json!({ "Response": { "SendStatusSet": statuses, "RequestId": "fake-request-ok" } }))
     }
 
     /// The fake's own TC3-HMAC-SHA256 check, written from Tencent's document independently of

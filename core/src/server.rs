@@ -1,0 +1,141 @@
+//! The HTTP server: actix-web workers serving every face of the host (the uni-id-co API, its
+//! health checks, and whatever routes plugins add), the headers every answer carries, and the
+//! pieces of request handling the faces share (client address, bounded body reads).
+//!
+//! The server owns no account rules; it only hands requests to the faces.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, middleware, web};
+use futures_util::StreamExt;
+use serde_json::json;
+
+use crate::host::Host;
+use crate::{api, db};
+
+/// Serves the host on `listener` until `shutdown` resolves, then stops accepting and lets
+/// requests in flight finish.
+pub async fn serve(
+    host: Host,
+    listener: std::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let janitor = tokio::spawn(janitor(host.clone()));
+    let workers = host.config.server.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let factory_host = host.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::ThinData(factory_host.clone()))
+            .wrap(security_headers())
+            .configure(api::config)
+            .default_service(web::to(not_found))
+    })
+    .workers(workers)
+    // The binary handles SIGINT / SIGTERM itself and resolves `shutdown`.
+    .disable_signals()
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    tokio::spawn(async move {
+        shutdown.await;
+        handle.stop(true).await;
+    });
+    let result = server.await;
+    janitor.abort();
+    result
+}
+
+/// Headers every answer carries, whatever face produced it.
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add((
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .add((
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+}
+
+async fn not_found() -> HttpResponse {
+    api::json_response(
+        StatusCode::NOT_FOUND,
+        &json!({ "errCode": "not-found", "errMsg": "not found" }),
+    )
+}
+
+/// The client's address: the socket peer, or what trusted proxies report (`[server]
+/// trustedProxies`).
+pub fn client_ip(host: &Host, request: &HttpRequest) -> IpAddr {
+    let peer = request
+        .peer_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    let forwarded = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok());
+    host.trusted_proxies.client_ip(peer, forwarded)
+}
+
+/// How much of an oversized body is read (and thrown away) before answering. Answering while
+/// the client is still sending makes many clients see a reset instead of the error; beyond this
+/// the connection is simply closed.
+const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
+
+/// The body when it fits in `limit` bytes; `None` (after draining what was sent, up to
+/// [`DRAIN_LIMIT`]) when it does not.
+pub async fn read_body(
+    mut body: web::Payload,
+    limit: usize,
+    declared_too_large: bool,
+) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    let mut fits = !declared_too_large;
+    while let Some(chunk) = body.next().await {
+        let Ok(chunk) = chunk else { return None };
+        seen += chunk.len();
+        if fits && seen <= limit {
+            bytes.extend_from_slice(&chunk);
+        } else {
+            fits = false;
+            bytes = Vec::new();
+            if seen > DRAIN_LIMIT {
+                break;
+            }
+        }
+    }
+    fits.then_some(bytes)
+}
+
+/// Deletes expired codes and idle counters now and then, so the tables stay small.
+async fn janitor(host: Host) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = host.clock.now_ms();
+        let result = host
+            .db
+            .run(move |conn| {
+                let codes = db::models::codes::purge_expired(conn, now - 24 * 3600 * 1000)?;
+                let counters = db::models::throttles::purge_idle(conn, now - 24 * 3600 * 1000)?;
+                Ok((codes, counters))
+            })
+            .await;
+        match result {
+            Ok((codes, counters)) if codes + counters > 0 => {
+                tracing::debug!(codes, counters, "purged expired codes and idle counters");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "periodic clean-up failed"),
+        }
+    }
+}
