@@ -1,6 +1,6 @@
 //! Writing `uni_id_log` rows (spec §12.4) from a request's client info.
 
-use crate::api::client_info::ClientInfo;
+use crate::accounts::ClientInfo;
 use crate::db::DbConn;
 use crate::db::models::logs::{self, NewLog};
 

@@ -1,15 +1,21 @@
 //! Accounts: finding users by identifier within an app, registering and logging in, the login
 //! log. Methods and plugins call these instead of touching tables.
 
+pub mod account;
 pub mod admin;
 pub mod bind;
+pub mod caller;
+pub mod client;
 pub mod log;
 pub mod login;
 pub mod phone;
 pub mod register;
+pub mod session;
 pub mod unified;
 
-use crate::api::client_info::ClientInfo;
+pub use caller::{Caller, CodeAttempt};
+pub use client::ClientInfo;
+
 use crate::config::Effective;
 use crate::db::DbConn;
 use crate::db::models::users::{self, UserQuery, UserRow};
@@ -23,6 +29,16 @@ pub struct Origin<'a> {
     pub client: &'a ClientInfo,
     /// The token the request carried ('' when none): a new login or registration revokes it.
     pub token: &'a str,
+}
+
+/// A session just begun by a login or a registration (uni-id answers `uid`, `newToken`,
+/// `passwordConfirmed`).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub uid: String,
+    pub token: crate::tokens::IssuedToken,
+    /// Whether the account has a password (uni-id-pages offers to set one when not).
+    pub password_confirmed: bool,
 }
 
 /// `findUser` (spec §1.2): every match, and those allowed in the current app.

@@ -5,11 +5,134 @@
 use rand::Rng;
 use serde_json::json;
 
-use crate::accounts::{Origin, find_user};
+use crate::accounts::log::{self, Subject};
+use crate::accounts::{Caller, Origin, SignedIn, find_user};
+use crate::captcha::{self, CaptchaCtx};
 use crate::db::models::users::{self, NewUser, UserQuery};
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::tokens::{self, IssuedToken};
+use crate::secret::Secret;
+use crate::tokens;
+use crate::validator::{Field, Schema};
+
+pub static REGISTER_ADMIN_SCHEMA: &Schema = &[
+    ("username", Field::required("username")),
+    ("password", Field::required("password")),
+    ("nickname", Field::optional("nickname")),
+];
+
+pub static REGISTER_USER_SCHEMA: &Schema = &[
+    ("username", Field::required("username")),
+    ("password", Field::required("password")),
+    ("captcha", Field::required("string")),
+    ("nickname", Field::optional("nickname")),
+    ("inviteCode", Field::optional("string")),
+];
+
+/// A username + password account to create (`registerUser`, `registerAdmin`).
+#[derive(Debug, Clone, Default)]
+pub struct PasswordAccount {
+    pub username: String,
+    pub password: String,
+    pub nickname: Option<String>,
+    pub invite_code: Option<String>,
+}
+
+/// `registerUser`: the captcha (scene `register`) is always required and checked before any
+/// hashing work (spec §8.2).
+pub async fn register_user(
+    call: Caller,
+    account: PasswordAccount,
+    captcha_answer: &str,
+) -> ApiResult<SignedIn> {
+    let host = call.host.clone();
+    let device = call.client.device_id.clone();
+    let now = call.now();
+    let answer = captcha_answer.to_string();
+    host.db
+        .run({
+            let host = host.clone();
+            move |conn| {
+                captcha::require(
+                    conn,
+                    &CaptchaCtx::of(&host, now),
+                    device.as_deref(),
+                    "register",
+                    Some(&answer),
+                )
+            }
+        })
+        .await?;
+    register_with_password(call, account, false).await
+}
+
+/// `registerAdmin`: the first administrator, while there is none.
+pub async fn register_admin(call: Caller, account: PasswordAccount) -> ApiResult<SignedIn> {
+    register_with_password(call, account, true).await
+}
+
+/// Registers a username + password account; `admin` makes it the first administrator.
+async fn register_with_password(
+    call: Caller,
+    account: PasswordAccount,
+    admin: bool,
+) -> ApiResult<SignedIn> {
+    let PasswordAccount {
+        username,
+        password,
+        nickname,
+        invite_code,
+    } = account;
+    let hash = call
+        .host
+        .hasher
+        .hash(
+            Secret::new(password),
+            call.effective.password_secrets.clone(),
+        )
+        .await?;
+    let reg = Registration {
+        query: UserQuery {
+            username: Some(username.clone()),
+            ..Default::default()
+        },
+        user: NewUser {
+            username: Some(username.clone()),
+            password: Some(hash.hash),
+            password_secret_version: hash.version,
+            nickname,
+            ..Default::default()
+        },
+        roles: if admin {
+            vec!["admin".to_string()]
+        } else {
+            Vec::new()
+        },
+        invite_code,
+        first_admin: admin,
+    };
+    let now = call.now();
+    let db = call.host.db.clone();
+    db.run(move |conn| {
+        let origin = call.origin(now);
+        let result = register(conn, origin, reg);
+        let subject = Subject {
+            user_id: result.as_ref().ok().map(|r| r.uid.clone()),
+            username: Some(username.to_lowercase()),
+            ..Default::default()
+        };
+        log::write(
+            conn,
+            &call.client,
+            now,
+            log::REGISTER,
+            result.is_ok(),
+            &subject,
+        );
+        result
+    })
+    .await
+}
 
 /// uni-id's invite-code alphabet: no 0/1/I/O (spec §1.3 Fission).
 const INVITE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -26,13 +149,7 @@ pub struct Registration {
     pub first_admin: bool,
 }
 
-pub struct Registered {
-    pub uid: String,
-    pub token: IssuedToken,
-    pub password_confirmed: bool,
-}
-
-pub fn register(conn: &mut DbConn, origin: Origin, reg: Registration) -> ApiResult<Registered> {
+pub fn register(conn: &mut DbConn, origin: Origin, reg: Registration) -> ApiResult<SignedIn> {
     let client = origin.client;
     conn.write_tx(|conn| {
         let mut keys = reg.query.lock_keys();
@@ -69,12 +186,12 @@ pub(crate) fn register_known_free(
     conn: &mut DbConn,
     origin: Origin,
     reg: Registration,
-) -> ApiResult<Registered> {
+) -> ApiResult<SignedIn> {
     create(conn, origin, reg)
 }
 
 /// Creates the account; the caller holds the write transaction and the identifier's lock.
-fn create(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult<Registered> {
+fn create(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult<SignedIn> {
     let Origin {
         now,
         effective,
@@ -141,7 +258,7 @@ fn create(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult
         }
     })?;
     let token = tokens::issue_with_roles(conn, now, &user.id, roles, effective, client)?;
-    Ok(Registered {
+    Ok(SignedIn {
         uid: user.id.clone(),
         token,
         password_confirmed: user.password.is_some(),

@@ -1,9 +1,10 @@
 //! Unified login (spec §1.2): log in the account an identity belongs to in this app, or register
 //! one. Used by SMS, e-mail-code and one-click logins; atomic per identity like registration.
 
+use crate::accounts::SignedIn;
 use crate::accounts::log::{self, Subject};
 use crate::accounts::login::finish_login;
-use crate::accounts::register::{Registered, Registration, register_known_free};
+use crate::accounts::register::{Registration, register_known_free};
 use crate::accounts::{Origin, find_user, status_error};
 use crate::db::DbConn;
 use crate::db::models::users::{NewUser, UserChanges, UserQuery};
@@ -30,18 +31,6 @@ pub struct Unified {
     pub uid: String,
     pub token: IssuedToken,
     pub password_confirmed: bool,
-}
-
-impl Unified {
-    /// uni-id's answer to a unified login: `{uid, newToken, passwordConfirmed, type}`.
-    pub fn reply(&self) -> crate::api::methods::Reply {
-        crate::reply! {
-            "uid" => self.uid,
-            "newToken" => self.token.to_json(),
-            "passwordConfirmed" => self.password_confirmed,
-            "type" => self.kind.as_str(),
-        }
-    }
 }
 
 /// What to find the account by, and what to write.
@@ -105,7 +94,7 @@ pub fn login_or_register(
                     invite_code,
                     first_admin: false,
                 };
-                let Registered {
+                let SignedIn {
                     uid,
                     token,
                     password_confirmed,

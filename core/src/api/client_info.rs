@@ -1,29 +1,12 @@
-//! `clientInfo` (spec §1.1 steps 1–3): checked, platform-normalised, and with the fields the
-//! server knows better (`clientIP`, `userAgent`) overwritten.
+//! `clientInfo` (spec §1.1 steps 1–3) as the JSON API receives it: checked, platform-normalised,
+//! and with the fields the server knows better (`clientIP`, `userAgent`) overwritten. The result
+//! is the account layer's [`ClientInfo`], which the pages build their own way.
 
 use serde_json::{Map, Value};
 
+pub use crate::accounts::ClientInfo;
 use crate::config::platform;
 use crate::error::{ApiError, ErrorCode};
-
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    /// As sent (`app-android`, `h5`, `mp-weixin`…).
-    pub uni_platform: String,
-    /// Normalised (`app`, `web`, `mp-weixin`…): picks the platform config section.
-    pub platform: String,
-    pub app_id: String,
-    pub device_id: Option<String>,
-    pub locale: Option<String>,
-    pub client_ip: String,
-    pub user_agent: Option<String>,
-    pub os_name: Option<String>,
-    pub app_name: Option<String>,
-    pub app_version: Option<String>,
-    pub app_version_code: Option<String>,
-    pub channel: Option<String>,
-    pub scene: Option<String>,
-}
 
 const OPTIONAL_STRINGS: &[&str] = &[
     "deviceId",

@@ -47,6 +47,44 @@ pub struct CaptchaCtx<'a> {
     pub now: i64,
 }
 
+impl CaptchaCtx<'_> {
+    /// The host's captcha settings at `now`.
+    pub fn of(host: &crate::host::Host, now: i64) -> CaptchaCtx<'_> {
+        CaptchaCtx {
+            config: &host.config.captcha,
+            secret: &host.settings.code_secret,
+            test_mode: host.config.test_mode,
+            now,
+        }
+    }
+}
+
+/// A new captcha image (a `data:` URI) for `device` and `scene`, replacing any earlier one;
+/// `refresh` is uni-captcha's `refresh`, which answers the same way.
+pub async fn issue_image(
+    host: &crate::host::Host,
+    device: String,
+    scene: String,
+    ip: String,
+    refresh: bool,
+) -> ApiResult<String> {
+    if !SCENES.contains(&scene.as_str()) {
+        return Err(ApiError::new(ErrorCode::InvalidParam));
+    }
+    let now = host.clock.now_ms();
+    let worker = host.clone();
+    host.db
+        .run(move |conn| {
+            let cx = CaptchaCtx::of(&worker, now);
+            if refresh {
+                self::refresh(conn, &cx, &device, &scene, &ip)
+            } else {
+                create(conn, &cx, &device, &scene, &ip)
+            }
+        })
+        .await
+}
+
 /// Keyed hash of an answer, bound to its device and scene.
 pub fn answer_hash(secret: &Secret, device: &str, scene: &str, answer: &str) -> String {
     // HMAC accepts keys of any length.

@@ -55,6 +55,18 @@ pub struct CodesCtx<'a> {
     pub now: i64,
 }
 
+impl CodesCtx<'_> {
+    /// The host's verification-code settings at `now`.
+    pub fn of(host: &crate::host::Host, now: i64) -> CodesCtx<'_> {
+        CodesCtx {
+            config: &host.config.codes,
+            secret: &host.settings.code_secret,
+            test_mode: host.config.test_mode,
+            now,
+        }
+    }
+}
+
 fn code_hash(secret: &Secret, channel: Channel, target: &str, scene: &str, code: &str) -> String {
     // HMAC accepts keys of any length.
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.expose().as_bytes())

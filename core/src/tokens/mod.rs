@@ -8,8 +8,8 @@ pub mod jwt;
 
 use serde_json::{Value, json};
 
+use crate::accounts::ClientInfo;
 use crate::accounts::status_error;
-use crate::api::client_info::ClientInfo;
 use crate::config::Effective;
 use crate::db::DbConn;
 use crate::db::models::roles;

@@ -10,6 +10,7 @@ pub mod config;
 pub mod mailer;
 pub mod message;
 mod methods;
+pub mod rules;
 
 use std::sync::Arc;
 
@@ -22,7 +23,7 @@ use unid_core::plugin::Plugin;
 
 use crate::config::{DEFAULT_CODE_EXPIRES_IN, EmailPluginConfig, TransportKind};
 use crate::mailer::{FileMailer, Mailer, SmtpMailer};
-pub use methods::SCENES;
+pub use rules::SCENES;
 
 /// The plugin's Fluent strings.
 pub const LOCALES: &[(Locale, &str)] = &[

@@ -1,489 +1,105 @@
-//! The uni-id-co methods of the email plugin (spec §1.3): uni-id's `sendEmailCode`,
-//! `registerUserByEmail`, `resetPwdByEmail`, and the reserved `loginByEmailCode` plus
-//! `bindEmail` / `unbindEmail`, which unid builds.
-//!
-//! Addresses are trimmed and lower-cased before anything else, so the code sent to
-//! `Alice@Example.com ` is the code for `alice@example.com`. The code is stored before the mail
-//! is sent, and the database connection is released before the mail server is called.
+//! The uni-id-co methods of the email plugin (spec §1.3): the JSON faces of [`crate::rules`].
 
-use lettre::Address;
 use serde_json::Value;
-use unid_core::accounts::bind::{self, Bindable};
-use unid_core::accounts::find_user;
-use unid_core::accounts::log::{self, Subject};
-use unid_core::accounts::register::{Registration, register};
-use unid_core::accounts::unified::{Identity, login_or_register};
-use unid_core::api::call::{Call, CodeAttempt, captcha_ctx, codes_ctx, opt_str, req_str};
-use unid_core::api::methods::{Access, MethodSpec, Reply};
-use unid_core::codes::{self, Channel};
-use unid_core::db::models::users::{self, NewUser, UserChanges, UserQuery};
-use unid_core::error::{ApiError, ApiResult, ErrorCode};
-use unid_core::secret::Secret;
-use unid_core::validator::{Field, Schema};
-use unid_core::{captcha, method, reply, tokens};
+use unid_core::api::call::{Call, opt_str, req_str};
+use unid_core::api::methods::{Access, MethodSpec, Reply, signed_in_reply, unified_reply};
+use unid_core::error::ApiResult;
+use unid_core::{method, reply};
 
-use crate::EmailPlugin;
-use crate::mailer::masked;
-use crate::message::{Facts, build, compose};
-
-/// uni-id's `EMAIL_SCENE` (spec §9.1), plus `unbind-email` for unbinding by code.
-pub const SCENES: &[&str] = &[
-    "register",
-    "login-by-email",
-    "reset-pwd-by-email",
-    "bind-email",
-    "unbind-email",
-];
-
-/// The captcha scene of every send (spec §8.2).
-const SEND_CAPTCHA_SCENE: &str = "send-email-code";
-
-static SEND_EMAIL_CODE: &Schema = &[
-    ("email", Field::required("email")),
-    ("captcha", Field::required("string")),
-    ("scene", Field::required("string")),
-];
-static REGISTER_USER_BY_EMAIL: &Schema = &[
-    ("email", Field::required("email")),
-    ("password", Field::required("password")),
-    ("nickname", Field::optional("nickname")),
-    ("code", Field::required("string")),
-    ("inviteCode", Field::optional("string")),
-];
-static RESET_PWD_BY_EMAIL: &Schema = &[
-    ("email", Field::required("email")),
-    ("code", Field::required("string")),
-    ("password", Field::required("password")),
-    ("captcha", Field::optional("string")),
-];
-static LOGIN_BY_EMAIL_CODE: &Schema = &[
-    ("email", Field::required("email")),
-    ("code", Field::required("string")),
-    ("captcha", Field::optional("string")),
-    ("inviteCode", Field::optional("string")),
-];
-static BIND_EMAIL: &Schema = &[
-    ("email", Field::required("email")),
-    ("code", Field::required("string")),
-    ("captcha", Field::optional("string")),
-];
-static UNBIND_EMAIL: &Schema = &[("code", Field::required("string"))];
+use crate::rules::{
+    self, BIND_EMAIL_SCHEMA, EmailCode, LOGIN_BY_EMAIL_CODE_SCHEMA, REGISTER_USER_BY_EMAIL_SCHEMA,
+    RESET_PWD_BY_EMAIL_SCHEMA, Registration, ResetPassword, SEND_EMAIL_CODE_SCHEMA, SendCode,
+    UNBIND_EMAIL_SCHEMA,
+};
 
 pub fn all() -> Vec<MethodSpec> {
     vec![
         method!(
             "sendEmailCode",
             Access::Anonymous,
-            SEND_EMAIL_CODE,
+            SEND_EMAIL_CODE_SCHEMA,
             send_email_code
         ),
         method!(
             "registerUserByEmail",
             Access::Anonymous,
-            REGISTER_USER_BY_EMAIL,
+            REGISTER_USER_BY_EMAIL_SCHEMA,
             register_user_by_email
         ),
         method!(
             "resetPwdByEmail",
             Access::Anonymous,
-            RESET_PWD_BY_EMAIL,
+            RESET_PWD_BY_EMAIL_SCHEMA,
             reset_pwd_by_email
         ),
         method!(
             "loginByEmailCode",
             Access::Anonymous,
-            LOGIN_BY_EMAIL_CODE,
+            LOGIN_BY_EMAIL_CODE_SCHEMA,
             login_by_email_code
         ),
-        method!("bindEmail", Access::Auth, BIND_EMAIL, bind_email),
-        method!("unbindEmail", Access::Auth, UNBIND_EMAIL, unbind_email),
+        method!("bindEmail", Access::Auth, BIND_EMAIL_SCHEMA, bind_email),
+        method!(
+            "unbindEmail",
+            Access::Auth,
+            UNBIND_EMAIL_SCHEMA,
+            unbind_email
+        ),
     ]
 }
 
-/// The `email` parameter as codes and accounts key it: trimmed and lower-cased.
-fn email_param(params: &Value) -> ApiResult<String> {
-    Ok(req_str(params, "email")?.trim().to_lowercase())
-}
-
-fn plugin(call: &Call) -> ApiResult<&EmailPlugin> {
-    call.host
-        .plugin::<EmailPlugin>()
-        .ok_or_else(|| ApiError::system("email plugin method called without the plugin"))
-}
-
-fn by_email(email: &str) -> Subject {
-    Subject {
-        email: Some(email.to_string()),
-        ..Default::default()
-    }
+fn email_code(params: &Value) -> ApiResult<EmailCode> {
+    Ok(EmailCode {
+        email: req_str(params, "email")?,
+        code: req_str(params, "code")?,
+        captcha: opt_str(params, "captcha"),
+    })
 }
 
 async fn send_email_code(call: Call, params: Value) -> ApiResult<Reply> {
-    let email = email_param(&params)?;
-    let scene = req_str(&params, "scene")?;
-    if !SCENES.contains(&scene.as_str()) {
-        return Err(ApiError::new(ErrorCode::InvalidParam));
-    }
-    // The validator only asks for an `@`; a mail needs an address lettre accepts.
-    let to: Address = email
-        .parse()
-        .map_err(|_| ApiError::new(ErrorCode::InvalidEmail))?;
-    let answer = req_str(&params, "captcha")?;
-    let ttl = plugin(&call)?.code_expires_in;
-    let now = call.now();
-    let host = call.host.clone();
-    let (device, ip) = (call.client.device_id.clone(), call.client.client_ip.clone());
-    let (target, code_scene) = (email.clone(), scene.clone());
-    // Captcha (always, fixed scene), then the code. Whether an account exists is never looked
-    // at, so the answer cannot tell.
-    let code = host
-        .db
-        .clone()
-        .run(move |conn| {
-            captcha::require(
-                conn,
-                &captcha_ctx(&host, now),
-                device.as_deref(),
-                SEND_CAPTCHA_SCENE,
-                Some(&answer),
-            )?;
-            codes::issue(
-                conn,
-                &codes_ctx(&host, now),
-                Channel::Email,
-                &target,
-                &code_scene,
-                &ip,
-                ttl,
-            )
-        })
-        .await?;
-    if call.host.config.test_mode {
-        // uni-id's answer, which uni-id-pages recognises and fills in 123456.
-        return Err(ApiError::new(ErrorCode::InvalidMailTemplate));
-    }
-    let plugin = plugin(&call)?;
-    let (Some(mailer), Some(from)) = (plugin.mailer.clone(), plugin.from.as_ref()) else {
-        return Err(ApiError::system(
-            "email plugin has no transport outside test mode",
-        ));
+    let input = SendCode {
+        email: req_str(&params, "email")?,
+        scene: req_str(&params, "scene")?,
+        captcha: req_str(&params, "captcha")?,
     };
-    let content = compose(
-        &Facts {
-            scene: &scene,
-            code: code.expose(),
-            ttl_secs: ttl,
-            app_name: plugin.app_name.as_deref(),
-            lang: call.locale.tag(),
-        },
-        |id, args| call.text(id, args),
-    );
-    let message = build(from, to, content).map_err(ApiError::system)?;
-    if let Err(e) = mailer.send(message).await {
-        tracing::warn!(email = %masked(&email), scene = %scene, error = %e, "verification mail not sent");
-        call.withdraw_code(Channel::Email, &email, &scene).await;
-        return Err(ApiError::new(ErrorCode::CodeSendFailed).detail(e));
-    }
+    rules::send_code(call, input).await?;
     Ok(reply! {})
 }
 
 async fn register_user_by_email(call: Call, params: Value) -> ApiResult<Reply> {
-    let email = email_param(&params)?;
-    let password = req_str(&params, "password")?;
-    let code = req_str(&params, "code")?;
-    let nickname = opt_str(&params, "nickname");
-    let invite_code = opt_str(&params, "inviteCode");
-    let now = call.now();
-    let call = std::sync::Arc::new(call);
-    // The code first: a wrong guess costs no password hash.
-    {
-        let (call, email) = (call.clone(), email.clone());
-        call.host
-            .db
-            .clone()
-            .run(move |conn| {
-                call.verify_code(
-                    conn,
-                    now,
-                    CodeAttempt {
-                        channel: Channel::Email,
-                        target: &email,
-                        scene: "register",
-                        code: &code,
-                        log_type: log::REGISTER,
-                    },
-                    &by_email(&email),
-                )
-            })
-            .await?;
-    }
-    let hash = call
-        .host
-        .hasher
-        .hash(
-            Secret::new(password),
-            call.effective.password_secrets.clone(),
-        )
-        .await?;
-    let reg = Registration {
-        query: UserQuery {
-            email: Some(email.clone()),
-            ..Default::default()
-        },
-        user: NewUser {
-            email: Some(email.clone()),
-            email_confirmed: 1,
-            password: Some(hash.hash),
-            password_secret_version: hash.version,
-            nickname,
-            ..Default::default()
-        },
-        roles: Vec::new(),
-        invite_code,
-        first_admin: false,
+    let input = Registration {
+        email: req_str(&params, "email")?,
+        password: req_str(&params, "password")?,
+        code: req_str(&params, "code")?,
+        nickname: opt_str(&params, "nickname"),
+        invite_code: opt_str(&params, "inviteCode"),
     };
-    let db = call.host.db.clone();
-    let registered = db
-        .run(move |conn| {
-            let result = register(conn, call.origin(now), reg);
-            let subject = Subject {
-                user_id: result.as_ref().ok().map(|r| r.uid.clone()),
-                ..by_email(&email)
-            };
-            log::write(
-                conn,
-                &call.client,
-                now,
-                log::REGISTER,
-                result.is_ok(),
-                &subject,
-            );
-            result
-        })
-        .await?;
-    Ok(reply! {
-        "uid" => registered.uid,
-        "newToken" => registered.token.to_json(),
-        "passwordConfirmed" => registered.password_confirmed,
-    })
+    Ok(signed_in_reply(&rules::register(call, input).await?))
 }
 
 async fn reset_pwd_by_email(call: Call, params: Value) -> ApiResult<Reply> {
-    let email = email_param(&params)?;
-    let code = req_str(&params, "code")?;
-    let password = req_str(&params, "password")?;
-    let answer = opt_str(&params, "captcha");
-    let now = call.now();
-    let call = std::sync::Arc::new(call);
-    {
-        let (call, email) = (call.clone(), email.clone());
-        call.host
-            .db
-            .clone()
-            .run(move |conn| {
-                let subject = by_email(&email);
-                call.captcha_if_needed(
-                    conn,
-                    now,
-                    &subject,
-                    log::RESET_PWD,
-                    "reset-pwd-by-email",
-                    answer.as_deref(),
-                )?;
-                call.verify_code(
-                    conn,
-                    now,
-                    CodeAttempt {
-                        channel: Channel::Email,
-                        target: &email,
-                        scene: "reset-pwd-by-email",
-                        code: &code,
-                        log_type: log::RESET_PWD,
-                    },
-                    &subject,
-                )
-            })
-            .await?;
-    }
-    let hash = call
-        .host
-        .hasher
-        .hash(
-            Secret::new(password),
-            call.effective.password_secrets.clone(),
-        )
-        .await?;
-    let db = call.host.db.clone();
-    db.run(move |conn| {
-        let query = UserQuery {
-            email: Some(email.clone()),
-            ..Default::default()
-        };
-        let found = find_user(conn, &query, &call.client.app_id)?;
-        let mut matched = found.matched.into_iter();
-        let user = match (matched.next(), matched.next()) {
-            (Some(user), None) => user,
-            (Some(_), Some(_)) => return Err(ApiError::new(ErrorCode::AccountConflict)),
-            (None, _) if found.total > 0 => {
-                return Err(ApiError::new(ErrorCode::AccountNotExistsInCurrentApp));
-            }
-            (None, _) => return Err(ApiError::new(ErrorCode::AccountNotExists)),
-        };
-        conn.write_tx(|conn| {
-            users::update(
-                conn,
-                &user.id,
-                &UserChanges {
-                    password: Some(Some(hash.hash.clone())),
-                    password_secret_version: Some(hash.version),
-                    ..Default::default()
-                },
-            )?;
-            // A reset ends every session (spec §6.9 valid_token_date; revoked at once here).
-            tokens::revoke_all(conn, &user.id, now)?;
-            Ok::<_, ApiError>(())
-        })?;
-        let subject = Subject {
-            user_id: Some(user.id.clone()),
-            ..by_email(&email)
-        };
-        log::write(conn, &call.client, now, log::RESET_PWD, true, &subject);
-        Ok(reply! {})
-    })
-    .await
+    let input = ResetPassword {
+        email: req_str(&params, "email")?,
+        code: req_str(&params, "code")?,
+        password: req_str(&params, "password")?,
+        captcha: opt_str(&params, "captcha"),
+    };
+    rules::reset_password(call, input).await?;
+    Ok(reply! {})
 }
 
 async fn login_by_email_code(call: Call, params: Value) -> ApiResult<Reply> {
-    let email = email_param(&params)?;
-    let code = req_str(&params, "code")?;
-    let answer = opt_str(&params, "captcha");
-    let invite_code = opt_str(&params, "inviteCode");
-    let now = call.now();
-    let db = call.host.db.clone();
-    db.run(move |conn| {
-        let subject = by_email(&email);
-        call.captcha_if_needed(
-            conn,
-            now,
-            &subject,
-            log::LOGIN,
-            "login-by-email",
-            answer.as_deref(),
-        )?;
-        call.verify_code(
-            conn,
-            now,
-            CodeAttempt {
-                channel: Channel::Email,
-                target: &email,
-                scene: "login-by-email",
-                code: &code,
-                log_type: log::LOGIN,
-            },
-            &subject,
-        )?;
-        let identity = Identity {
-            query: UserQuery {
-                email: Some(email.clone()),
-                ..Default::default()
-            },
-            new_user: NewUser {
-                email: Some(email.clone()),
-                email_confirmed: 1,
-                ..Default::default()
-            },
-            on_login: UserChanges::default(),
-            invite_code,
-            subject,
-        };
-        let done = login_or_register(conn, call.origin(now), identity)?;
-        Ok(reply! {
-            "uid" => done.uid,
-            "newToken" => done.token.to_json(),
-            "passwordConfirmed" => done.password_confirmed,
-            "type" => done.kind.as_str(),
-        })
-    })
-    .await
+    let input = email_code(&params)?;
+    let done = rules::login(call, input, opt_str(&params, "inviteCode")).await?;
+    Ok(unified_reply(&done))
 }
 
 async fn bind_email(call: Call, params: Value) -> ApiResult<Reply> {
-    let email = email_param(&params)?;
-    let code = req_str(&params, "code")?;
-    let answer = opt_str(&params, "captcha");
-    let uid = call.auth()?.uid.clone();
-    let now = call.now();
-    let db = call.host.db.clone();
-    db.run(move |conn| {
-        let by_user = Subject {
-            user_id: Some(uid.clone()),
-            ..Default::default()
-        };
-        call.captcha_if_needed(
-            conn,
-            now,
-            &by_user,
-            bind::BIND_EMAIL,
-            "bind-email",
-            answer.as_deref(),
-        )?;
-        let subject = Subject {
-            user_id: Some(uid.clone()),
-            ..by_email(&email)
-        };
-        call.verify_code(
-            conn,
-            now,
-            CodeAttempt {
-                channel: Channel::Email,
-                target: &email,
-                scene: "bind-email",
-                code: &code,
-                log_type: bind::BIND_EMAIL,
-            },
-            &subject,
-        )?;
-        bind::bind(
-            conn,
-            call.origin(now),
-            &uid,
-            &Bindable::Email(email),
-            bind::BIND_EMAIL,
-        )?;
-        Ok(reply! {})
-    })
-    .await
+    rules::bind(call, email_code(&params)?).await?;
+    Ok(reply! {})
 }
 
 async fn unbind_email(call: Call, params: Value) -> ApiResult<Reply> {
-    let code = req_str(&params, "code")?;
-    let user = call.auth()?.user.clone();
-    // The code goes to the address being removed, so only its owner can remove it.
-    let email = match (&user.email, user.email_confirmed) {
-        (Some(e), 1) => e.trim().to_lowercase(),
-        _ => return Err(ApiError::new(ErrorCode::UnbindFailed)),
-    };
-    let now = call.now();
-    let db = call.host.db.clone();
-    db.run(move |conn| {
-        let subject = Subject {
-            user_id: Some(user.id.clone()),
-            ..by_email(&email)
-        };
-        call.verify_code(
-            conn,
-            now,
-            CodeAttempt {
-                channel: Channel::Email,
-                target: &email,
-                scene: "unbind-email",
-                code: &code,
-                log_type: bind::UNBIND_EMAIL,
-            },
-            &subject,
-        )?;
-        bind::unbind_email(conn, call.origin(now), &user.id)?;
-        Ok(reply! {})
-    })
-    .await
+    rules::unbind(call, req_str(&params, "code")?).await?;
+    Ok(reply! {})
 }

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod gateway;
 mod methods;
+pub mod rules;
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use unid_core::plugin::Plugin;
 
 use crate::config::{GatewayKind, SmsPluginConfig};
 use crate::gateway::SmsGateway;
-pub use methods::SCENES;
+pub use rules::SCENES;
 
 pub struct SmsPlugin {
     /// `None` only in test mode, where codes are never sent.

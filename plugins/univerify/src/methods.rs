@@ -13,7 +13,7 @@ use unid_core::accounts::log::{self, Subject};
 use unid_core::accounts::phone;
 use unid_core::accounts::unified::{Identity, login_or_register};
 use unid_core::api::call::{Call, opt_str, req_str};
-use unid_core::api::methods::{Access, MethodSpec, Reply};
+use unid_core::api::methods::{Access, MethodSpec, Reply, unified_reply};
 use unid_core::error::{ApiError, ApiResult, ErrorCode};
 use unid_core::validator::{Field, Schema};
 use unid_core::{method, reply};
@@ -105,7 +105,7 @@ async fn login_by_univerify(call: Call, params: Value) -> ApiResult<Reply> {
         };
         let identity = Identity::confirmed_mobile(&mobile, invite_code, subject);
         let done = login_or_register(conn, origin, identity)?;
-        Ok(done.reply())
+        Ok(unified_reply(&done))
     })
     .await
 }

@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 
-use crate::api::call::{Call, captcha_ctx, req_str};
+use crate::api::call::{Call, req_str};
 use crate::api::methods::{Access, MethodSpec, Reply};
-use crate::captcha::{self, SCENES};
+use crate::captcha;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::validator::{Field, Schema};
 use crate::{method, reply};
@@ -28,7 +28,7 @@ async fn refresh_captcha(call: Call, params: Value) -> ApiResult<Reply> {
 
 async fn issue(call: Call, params: Value, refresh: bool) -> ApiResult<Reply> {
     let scene = req_str(&params, "scene")?;
-    if !SCENES.contains(&scene.as_str()) {
+    if !captcha::SCENES.contains(&scene.as_str()) {
         return Err(ApiError::new(ErrorCode::InvalidParam));
     }
     let device = call
@@ -36,23 +36,14 @@ async fn issue(call: Call, params: Value, refresh: bool) -> ApiResult<Reply> {
         .device_id
         .clone()
         .ok_or_else(|| ApiError::new(ErrorCode::CaptchaDeviceIdRequired))?;
-    let now = call.now();
+    let image = captcha::issue_image(
+        &call.host,
+        device,
+        scene,
+        call.client.client_ip.clone(),
+        refresh,
+    )
+    .await?;
     let msg = call.text("uni-captcha-create-success", &[]);
-    let host = call.host.clone();
-    let ip = call.client.client_ip.clone();
-    let image = host
-        .db
-        .run({
-            let host = host.clone();
-            move |conn| {
-                let cx = captcha_ctx(&host, now);
-                if refresh {
-                    captcha::refresh(conn, &cx, &device, &scene, &ip)
-                } else {
-                    captcha::create(conn, &cx, &device, &scene, &ip)
-                }
-            }
-        })
-        .await?;
     Ok(reply! { "code" => 0, "msg" => msg, "captchaBase64" => image })
 }

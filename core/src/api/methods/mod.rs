@@ -5,8 +5,8 @@
 mod account;
 mod admin;
 mod captcha;
-mod login;
-mod register;
+pub mod login;
+pub mod register;
 mod session;
 mod support;
 
@@ -16,6 +16,8 @@ use std::pin::Pin;
 
 use serde_json::{Map, Value};
 
+use crate::accounts::SignedIn;
+use crate::accounts::unified::Unified;
 use crate::api::call::Call;
 use crate::error::ApiResult;
 use crate::validator::Schema;
@@ -105,6 +107,26 @@ impl MethodTable {
         let mut names: Vec<_> = self.by_name.keys().copied().collect();
         names.sort_unstable();
         names
+    }
+}
+
+/// The answer of every login and registration (spec §1.2 postLogin / postRegister).
+pub fn signed_in_reply(s: &SignedIn) -> Reply {
+    crate::reply! {
+        "uid" => s.uid,
+        "newToken" => s.token.to_json(),
+        "passwordConfirmed" => s.password_confirmed,
+    }
+}
+
+/// uni-id's answer to a unified login (SMS, e-mail code, one-click…): `{uid, newToken,
+/// passwordConfirmed, type}`.
+pub fn unified_reply(u: &Unified) -> Reply {
+    crate::reply! {
+        "uid" => u.uid,
+        "newToken" => u.token.to_json(),
+        "passwordConfirmed" => u.password_confirmed,
+        "type" => u.kind.as_str(),
     }
 }
 

@@ -1,0 +1,22 @@
+//! Who is calling, as far as account rules care: the app and platform (which pick the config),
+//! the device (captchas are bound to it), the address (limits, the login log) and the agent.
+//! The JSON API reads it from `clientInfo`; the pages build it from the browser request.
+
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// As sent (`app-android`, `h5`, `mp-weixin`…).
+    pub uni_platform: String,
+    /// Normalised (`app`, `web`, `mp-weixin`…): picks the platform config section.
+    pub platform: String,
+    pub app_id: String,
+    pub device_id: Option<String>,
+    pub locale: Option<String>,
+    pub client_ip: String,
+    pub user_agent: Option<String>,
+    pub os_name: Option<String>,
+    pub app_name: Option<String>,
+    pub app_version: Option<String>,
+    pub app_version_code: Option<String>,
+    pub channel: Option<String>,
+    pub scene: Option<String>,
+}
