@@ -11,6 +11,10 @@ use crate::config::settings::GeneratedSecrets;
 use crate::config::{Config, ConfigError, Settings};
 use crate::db::{Db, DbError, DbPool};
 use crate::i18n::I18n;
+use crate::pages::SiteLinks;
+use crate::pages::assets::Assets;
+use crate::pages::method::{LoginMethod, PasswordMethod};
+use crate::pages::site::Site;
 use crate::passwords::Hasher;
 use crate::plugin::Plugin;
 use crate::validator::{PasswordStrength, Validator};
@@ -39,6 +43,10 @@ pub struct HostInner {
     pub plugins: Vec<Arc<dyn Plugin>>,
     /// `[server] trustedProxies`, parsed.
     pub trusted_proxies: TrustedProxies,
+    /// The pages' settings and sign-in methods.
+    pub site: Site,
+    /// Static files of the pages, by hashed name.
+    pub assets: Assets,
 }
 
 /// Cheap to clone; every handler gets one.
@@ -139,6 +147,9 @@ impl HostBuilder {
         let mut i18n = I18n::new();
         let mut methods = MethodTable::core();
         let mut mixins = Vec::new();
+        let mut assets = Assets::new();
+        let mut login_methods: Vec<Arc<dyn LoginMethod>> = vec![Arc::new(PasswordMethod)];
+        let mut links = SiteLinks::default();
         for plugin in &self.plugins {
             let fail = |message: String| StartError::Plugin {
                 plugin: plugin.id().to_string(),
@@ -151,7 +162,17 @@ impl HostBuilder {
                 methods.add(spec).map_err(fail)?;
             }
             mixins.extend(plugin.validator_mixins());
+            for asset in plugin.assets() {
+                assets.add(
+                    asset.name,
+                    asset.content_type,
+                    actix_web::web::Bytes::from_static(asset.bytes),
+                );
+            }
+            login_methods.extend(plugin.login_methods());
+            links = links.merge(plugin.site_links());
         }
+        let site = Site::resolve(&config, &settings, login_methods, links, &mut assets)?;
 
         let mut validators = HashMap::new();
         for strength in settings.strengths() {
@@ -179,6 +200,8 @@ impl HostBuilder {
             TrustedProxies::parse(&config.server.trusted_proxies).unwrap_or_default();
         Ok(Host(Arc::new(HostInner {
             trusted_proxies,
+            site,
+            assets,
             config,
             settings,
             db: Db::new(pool),

@@ -14,6 +14,7 @@ pub mod host;
 pub mod i18n;
 pub mod ids;
 pub mod outbound;
+pub mod pages;
 pub mod passwords;
 pub mod plugin;
 pub mod secret;
@@ -22,5 +23,7 @@ pub mod throttle;
 pub mod tokens;
 pub mod validator;
 
+pub use actix_web;
+pub use askama;
 pub use host::{Host, HostBuilder, StartError};
 pub use server::serve;

@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 use crate::host::Host;
-use crate::{api, db};
+use crate::{api, db, pages};
 
 /// Serves the host on `listener` until `shutdown` resolves, then stops accepting and lets
 /// requests in flight finish.
@@ -30,10 +30,19 @@ pub async fn serve(
     });
     let factory_host = host.clone();
     let server = HttpServer::new(move || {
+        let host = factory_host.clone();
         App::new()
-            .app_data(web::ThinData(factory_host.clone()))
+            .app_data(web::ThinData(host.clone()))
             .wrap(security_headers())
             .configure(api::config)
+            .configure(|cfg| {
+                if host.site.enabled {
+                    pages::config(cfg);
+                    for plugin in &host.plugins {
+                        plugin.pages(cfg);
+                    }
+                }
+            })
             .default_service(web::to(not_found))
     })
     .workers(workers)
@@ -65,7 +74,16 @@ fn security_headers() -> middleware::DefaultHeaders {
         ))
 }
 
-async fn not_found() -> HttpResponse {
+/// A browser asking for a page gets the site's 404 page; anything else a JSON answer.
+async fn not_found(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html && host.site.enabled {
+        return pages::not_found(&host, &req).await;
+    }
     api::json_response(
         StatusCode::NOT_FOUND,
         &json!({ "errCode": "not-found", "errMsg": "not found" }),

@@ -15,6 +15,25 @@ pub static UPDATE_PWD_SCHEMA: &Schema = &[
     ("newPassword", Field::required("password")),
 ];
 
+/// The nickname as uni-id-pages sets it (the validator's `nickname` rule).
+pub static NICKNAME_SCHEMA: &Schema = &[("nickname", Field::required("nickname"))];
+
+/// Sets the signed-in user's nickname (uni-id-pages writes it through clientDB).
+pub async fn set_nickname(call: Caller, nickname: String) -> ApiResult<()> {
+    let uid = call.auth()?.uid.clone();
+    let changes = UserChanges {
+        nickname: Some(Some(nickname)),
+        ..Default::default()
+    };
+    call.host
+        .db
+        .run(move |conn| {
+            users::update(conn, &uid, &changes)?;
+            Ok(())
+        })
+        .await
+}
+
 /// `getAccountInfo`'s flags. Third-party bindings arrive with their plugins.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AccountInfo {

@@ -67,3 +67,10 @@ pub async fn create_admin(
         })
         .await
 }
+
+/// Whether any user has role `admin` (register-admin is open only while none does).
+pub async fn admin_exists(host: &Host) -> ApiResult<bool> {
+    host.db
+        .run(|conn| Ok(users::first_with_role(conn, "admin")?.is_some()))
+        .await
+}

@@ -6,6 +6,7 @@
 //! environment directly: the CLI passes overrides in, so tests stay hermetic.
 
 pub mod effective;
+pub mod pages;
 pub mod platform;
 pub mod settings;
 pub mod uni_id;
@@ -222,6 +223,7 @@ struct UnidKeys {
     captcha: Option<CaptchaConfig>,
     throttle: Option<ThrottleConfig>,
     codes: Option<CodesConfig>,
+    pages: Option<pages::PagesConfig>,
     plugins: Option<BTreeMap<String, Value>>,
 }
 
@@ -233,6 +235,7 @@ const UNID_KEYS: &[&str] = &[
     "captcha",
     "throttle",
     "codes",
+    "pages",
     "plugins",
 ];
 
@@ -247,6 +250,7 @@ pub struct Config {
     pub captcha: CaptchaConfig,
     pub throttle: ThrottleConfig,
     pub codes: CodesConfig,
+    pub pages: pages::PagesConfig,
     pub plugins: BTreeMap<String, Value>,
     /// The file this came from, if any.
     pub source: Option<PathBuf>,
@@ -323,6 +327,7 @@ impl Config {
                 config.captcha = keys.captcha.unwrap_or_default();
                 config.throttle = keys.throttle.unwrap_or_default();
                 config.codes = keys.codes.unwrap_or_default();
+                config.pages = keys.pages.unwrap_or_default();
                 config.plugins = keys.plugins.unwrap_or_default();
                 if let Some(apps) = map.remove("apps") {
                     if let Some(key) = map.keys().next() {
@@ -381,6 +386,7 @@ impl Config {
                 format!("IP addresses or CIDR ranges such as \"10.0.0.0/8\", not {entry:?}"),
             ));
         }
+        self.pages.check()?;
         if self.database.pool_size == 0 {
             return Err(ConfigError::invalid("database.poolSize", "at least 1"));
         }

@@ -225,6 +225,15 @@ impl Settings {
         Ok(app.platforms.get(platform).unwrap_or(&app.base).clone())
     }
 
+    /// The `dcloudAppid` of the default app entry, if it names one.
+    pub fn default_app_id(&self) -> Option<String> {
+        self.apps
+            .iter()
+            .find(|a| a.is_default)
+            .or(self.apps.first())
+            .and_then(|a| a.appid.clone())
+    }
+
     /// The default app's base config: for work that has no client (CLI, start-up checks).
     pub fn default_effective(&self) -> Arc<Effective> {
         // `resolve` always produces at least one app.

@@ -192,6 +192,7 @@ fn example_config_matches_defaults() {
         format!("{:?}", example.throttle),
         format!("{:?}", empty.throttle)
     );
+    assert_eq!(example.pages, empty.pages);
     assert_eq!(example.test_mode, empty.test_mode);
     assert_eq!(example.password_hash, empty.password_hash);
     let secrets = GeneratedSecrets::random();

@@ -4,7 +4,8 @@
 //! message id; plugins add their own resources at start-up. A locale without a text for a key
 //! falls back to zh-Hans, as uni-id does.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -47,10 +48,24 @@ pub const CORE_RESOURCES: &[(Locale, &str, &str)] = &[
         "errors.ftl",
         include_str!("../../../locales/en/errors.ftl"),
     ),
+    (
+        Locale::ZhHans,
+        "pages.ftl",
+        include_str!("../../../locales/zh-Hans/pages.ftl"),
+    ),
+    (
+        Locale::En,
+        "pages.ftl",
+        include_str!("../../../locales/en/pages.ftl"),
+    ),
 ];
 
 pub struct I18n {
     bundles: HashMap<Locale, FluentBundle<FluentResource>>,
+    /// Messages without placeables, formatted once: pages show dozens per render.
+    plain: HashMap<Locale, HashMap<String, String>>,
+    /// Page texts asked for in a locale that has no such message (see [`I18n::text`]).
+    missing: Mutex<BTreeSet<(&'static str, String)>>,
 }
 
 impl I18n {
@@ -59,6 +74,8 @@ impl I18n {
     pub fn new() -> Self {
         let mut i18n = I18n {
             bundles: HashMap::new(),
+            plain: HashMap::new(),
+            missing: Mutex::new(BTreeSet::new()),
         };
         for locale in Locale::ALL {
             let langid: LanguageIdentifier = locale
@@ -82,12 +99,69 @@ impl I18n {
     pub fn add(&mut self, locale: Locale, ftl: &str) -> Result<(), String> {
         let resource = FluentResource::try_new(ftl.to_string())
             .map_err(|(_, errors)| format!("{errors:?}"))?;
+        let ids: Vec<String> = resource
+            .entries()
+            .filter_map(|e| match e {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+                _ => None,
+            })
+            .collect();
         let bundle = self
             .bundles
             .get_mut(&locale)
             .ok_or_else(|| format!("no bundle for {}", locale.tag()))?;
         bundle.add_resource_overriding(resource);
+        let plain = self.plain.entry(locale).or_default();
+        for id in ids {
+            let Some(pattern) = bundle.get_message(&id).and_then(|m| m.value()) else {
+                continue;
+            };
+            let mut errors = Vec::new();
+            let text = bundle.format_pattern(pattern, None, &mut errors);
+            if errors.is_empty() {
+                plain.insert(id, text.into_owned());
+            } else {
+                // Needs arguments: formatted per use.
+                plain.remove(&id);
+            }
+        }
         Ok(())
+    }
+
+    /// A page text without arguments. Unlike [`I18n::message`], a text missing in `locale` is
+    /// recorded (see [`I18n::missing`]) before falling back, so a test can fail on it.
+    pub fn text<'a>(&'a self, locale: Locale, id: &'a str) -> &'a str {
+        if let Some(text) = self.plain.get(&locale).and_then(|m| m.get(id)) {
+            return text;
+        }
+        self.note_missing(locale, id);
+        self.plain
+            .get(&Locale::ZhHans)
+            .and_then(|m| m.get(id))
+            .map_or(id, String::as_str)
+    }
+
+    /// A page text with arguments; a text missing in `locale` is recorded like [`I18n::text`].
+    pub fn text_with(&self, locale: Locale, id: &str, args: &[(&str, String)]) -> String {
+        if !self.has(locale, id) {
+            self.note_missing(locale, id);
+        }
+        self.message(locale, id, args)
+    }
+
+    fn note_missing(&self, locale: Locale, id: &str) {
+        tracing::warn!(locale = locale.tag(), id, "page text missing");
+        if let Ok(mut missing) = self.missing.lock() {
+            missing.insert((locale.tag(), id.to_string()));
+        }
+    }
+
+    /// Every `(locale, id)` a page asked for that its locale lacks, since start.
+    pub fn missing(&self) -> Vec<(&'static str, String)> {
+        self.missing
+            .lock()
+            .map(|m| m.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn has(&self, locale: Locale, id: &str) -> bool {

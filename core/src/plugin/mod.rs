@@ -8,9 +8,13 @@
 //! (`accounts::unified`), binding (`accounts::bind`), verification codes (`codes`), captchas
 //! (`captcha`), the login log (`accounts::log`) and tokens (`tokens`).
 
+use std::sync::Arc;
+
 use crate::api::methods::MethodSpec;
 use crate::config::Effective;
 use crate::i18n::Locale;
+use crate::pages::assets::Asset;
+use crate::pages::{LoginMethod, PageCtx, ProfileItem, SiteLinks, UserView};
 use crate::validator::Rule;
 
 /// One schema change a plugin needs, as SQL for each backend. Applied once, in order, at start.
@@ -57,5 +61,31 @@ pub trait Plugin: Send + Sync + 'static {
     /// Run by `unid config check` and `/health/ready`.
     fn health(&self) -> Result<(), String> {
         Ok(())
+    }
+
+    // ---- the site ---------------------------------------------------------------------
+
+    /// The plugin's page routes (registered when `[pages] enabled`). Handlers use
+    /// [`crate::pages::Page`] like the host's own pages, and the plugin's rules like its methods.
+    fn pages(&self, _cfg: &mut actix_web::web::ServiceConfig) {}
+
+    /// Sign-in methods for the switcher and `/login`, by uni-id-pages `loginTypes` value.
+    fn login_methods(&self) -> Vec<Arc<dyn LoginMethod>> {
+        Vec::new()
+    }
+
+    /// Pages of this plugin the host's pages link to (retrieve, set password, register).
+    fn site_links(&self) -> SiteLinks {
+        SiteLinks::default()
+    }
+
+    /// Rows (or actions on the host's rows) for the signed-in user's `/userinfo`.
+    fn profile_items(&self, _ctx: &PageCtx, _user: &UserView) -> Vec<ProfileItem> {
+        Vec::new()
+    }
+
+    /// Static files the plugin's pages use (icons…), served with hashed names.
+    fn assets(&self) -> Vec<Asset> {
+        Vec::new()
     }
 }

@@ -5,12 +5,17 @@
 pub mod config;
 pub mod gateway;
 mod methods;
+mod pages;
 pub mod rules;
 
 use std::sync::Arc;
 
+use unid_core::actix_web::web;
 use unid_core::api::methods::MethodSpec;
 use unid_core::config::{Config, Effective};
+use unid_core::i18n::Locale;
+use unid_core::pages::assets::Asset;
+use unid_core::pages::{LoginMethod, PageCtx, ProfileItem, SiteLinks, UserView};
 use unid_core::plugin::Plugin;
 
 use crate::config::{GatewayKind, SmsPluginConfig};
@@ -126,5 +131,36 @@ impl Plugin for SmsPlugin {
 
     fn login_types(&self, _effective: &Effective) -> Vec<&'static str> {
         vec!["mobile-code"]
+    }
+
+    fn locales(&self) -> Vec<(Locale, &'static str)> {
+        vec![
+            (Locale::ZhHans, include_str!("../locales/zh-Hans/pages.ftl")),
+            (Locale::En, include_str!("../locales/en/pages.ftl")),
+        ]
+    }
+
+    fn pages(&self, cfg: &mut web::ServiceConfig) {
+        pages::config(cfg);
+    }
+
+    fn login_methods(&self) -> Vec<Arc<dyn LoginMethod>> {
+        pages::methods()
+    }
+
+    fn site_links(&self) -> SiteLinks {
+        pages::site_links()
+    }
+
+    fn profile_items(&self, ctx: &PageCtx, user: &UserView) -> Vec<ProfileItem> {
+        pages::profile_items(ctx, user)
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        vec![Asset {
+            name: "icons/sms.svg",
+            content_type: "image/svg+xml",
+            bytes: include_bytes!("../static/sms.svg"),
+        }]
     }
 }

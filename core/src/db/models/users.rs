@@ -69,6 +69,8 @@ pub struct UserChanges {
     pub password: Option<Option<String>>,
     pub password_secret_version: Option<Option<i64>>,
     pub nickname: Option<Option<String>>,
+    pub avatar: Option<Option<String>>,
+    pub avatar_file: Option<Option<String>>,
     pub mobile: Option<Option<String>>,
     pub mobile_confirmed: Option<i32>,
     pub email: Option<Option<String>>,
@@ -86,6 +88,8 @@ impl UserChanges {
             && self.password.is_none()
             && self.password_secret_version.is_none()
             && self.nickname.is_none()
+            && self.avatar.is_none()
+            && self.avatar_file.is_none()
             && self.mobile.is_none()
             && self.mobile_confirmed.is_none()
             && self.email.is_none()

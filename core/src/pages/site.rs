@@ -1,0 +1,147 @@
+//! The site's settings, resolved once at start-up from `[pages]`, the pages' app config and
+//! the plugins' sign-in methods.
+
+use std::sync::Arc;
+
+use crate::config::Effective;
+use crate::config::pages::{Agreements, SetPasswordAfterLogin};
+use crate::config::{Config, ConfigError, Settings};
+use crate::pages::SiteLinks;
+use crate::pages::assets::Assets;
+use crate::pages::method::LoginMethod;
+use crate::pages::session::CookieJar;
+use crate::secret::Secret;
+use crate::validator::PasswordStrength;
+
+/// The app page sign-ins belong to when neither `[pages] appId` nor the default app entry
+/// names one.
+pub const DEFAULT_APP_ID: &str = "__UNI__UNID";
+
+pub struct Site {
+    pub enabled: bool,
+    pub app_id: String,
+    /// The pages' app config on platform `web`.
+    pub effective: Arc<Effective>,
+    /// Every sign-in method the server offers on the web, in `loginTypes` order.
+    pub methods: Vec<Arc<dyn LoginMethod>>,
+    /// `loginTypes` entries no compiled-in, configured method provides (for `config check`).
+    pub unavailable: Vec<String>,
+    pub agreements: Option<Agreements>,
+    pub set_password_after_login: SetPasswordAfterLogin,
+    pub password_strength: Option<PasswordStrength>,
+    pub name: String,
+    pub logo: String,
+    pub cookies: CookieJar,
+    /// Key of the forms' CSRF tokens.
+    pub csrf_key: Secret,
+    /// Plugin pages the host's own pages link to.
+    pub links: SiteLinks,
+}
+
+impl Site {
+    /// `methods` are every method of the host and its plugins, in any order.
+    pub fn resolve(
+        config: &Config,
+        settings: &Settings,
+        methods: Vec<Arc<dyn LoginMethod>>,
+        links: SiteLinks,
+        assets: &mut Assets,
+    ) -> Result<Site, ConfigError> {
+        let pages = &config.pages;
+        let app_id = pages
+            .app_id
+            .clone()
+            .or_else(|| settings.default_app_id())
+            .unwrap_or_else(|| DEFAULT_APP_ID.to_string());
+        let effective = settings.effective(&app_id, "web").map_err(|_| {
+            ConfigError::invalid(
+                "pages.appId",
+                format!("an app with a config entry (no entry for {app_id} and no isDefaultConfig entry)"),
+            )
+        })?;
+        if let Some(level) = &pages.password_strength {
+            let wanted = match level.as_str() {
+                "" => None,
+                l => Some(l.parse::<PasswordStrength>().map_err(|_| {
+                    ConfigError::invalid(
+                        "pages.passwordStrength",
+                        "one of \"super\", \"strong\", \"medium\", \"weak\"",
+                    )
+                })?),
+            };
+            if wanted != effective.password_strength {
+                return Err(ConfigError::invalid(
+                    "pages.passwordStrength",
+                    format!(
+                        "the passwordStrength of app {app_id} ({}), which the server enforces on the API and the pages alike",
+                        effective
+                            .password_strength
+                            .map_or("unset".to_string(), |s| format!("{s:?}").to_lowercase())
+                    ),
+                ));
+            }
+        }
+        let mut ordered = Vec::new();
+        let mut unavailable = Vec::new();
+        for t in &pages.login_types {
+            match methods
+                .iter()
+                .find(|m| m.login_type() == t && m.available(&effective))
+            {
+                Some(m)
+                    if !ordered
+                        .iter()
+                        .any(|o: &Arc<dyn LoginMethod>| o.login_type() == t) =>
+                {
+                    ordered.push(m.clone())
+                }
+                Some(_) => {}
+                None => unavailable.push(t.clone()),
+            }
+        }
+        assets.add(
+            "theme.css",
+            "text/css; charset=utf-8",
+            actix_web::web::Bytes::from(format!(":root{{--primary:{};}}\n", pages.primary_color)),
+        );
+        let logo = pages
+            .logo
+            .clone()
+            .unwrap_or_else(|| assets.url("logo.svg").to_string());
+        Ok(Site {
+            enabled: pages.enabled,
+            app_id,
+            effective: effective.clone(),
+            methods: ordered,
+            unavailable,
+            agreements: pages.agreements.clone(),
+            set_password_after_login: pages.set_password_after_login,
+            password_strength: effective.password_strength,
+            name: pages.site_name.clone(),
+            logo,
+            cookies: CookieJar {
+                secure: config.public_url().starts_with("https://"),
+            },
+            csrf_key: Secret::new(format!("pages-csrf:{}", settings.code_secret.expose())),
+            links,
+        })
+    }
+
+    /// The method `/login` shows: `?type=` when offered, else the first in `loginTypes`.
+    pub fn method(&self, login_type: Option<&str>) -> Option<&Arc<dyn LoginMethod>> {
+        login_type
+            .and_then(|t| self.methods.iter().find(|m| m.login_type() == t))
+            .or_else(|| self.methods.first())
+    }
+
+    pub fn offers(&self, login_type: &str) -> bool {
+        self.methods.iter().any(|m| m.login_type() == login_type)
+    }
+
+    /// Whether a form of `scope` (`register`, `login`) must carry consent.
+    pub fn needs_consent(&self, scope: &str) -> bool {
+        self.agreements
+            .as_ref()
+            .is_some_and(|a| a.applies_to(scope))
+    }
+}
