@@ -11,7 +11,7 @@ use crate::config::settings::GeneratedSecrets;
 use crate::config::{Config, ConfigError, Settings};
 use crate::db::{Db, DbError, DbPool};
 use crate::i18n::I18n;
-use crate::pages::SiteLinks;
+use crate::pages::Links;
 use crate::pages::assets::Assets;
 use crate::pages::method::{LoginMethod, PasswordMethod};
 use crate::pages::site::Site;
@@ -149,7 +149,7 @@ impl HostBuilder {
         let mut mixins = Vec::new();
         let mut assets = Assets::new();
         let mut login_methods: Vec<Arc<dyn LoginMethod>> = vec![Arc::new(PasswordMethod)];
-        let mut links = SiteLinks::default();
+        let mut links = Links::default();
         for plugin in &self.plugins {
             let fail = |message: String| StartError::Plugin {
                 plugin: plugin.id().to_string(),
@@ -170,7 +170,7 @@ impl HostBuilder {
                 );
             }
             login_methods.extend(plugin.login_methods());
-            links = links.merge(plugin.site_links());
+            links.add(plugin.site_links());
         }
         let site = Site::resolve(&config, &settings, login_methods, links, &mut assets)?;
 

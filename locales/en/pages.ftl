@@ -103,3 +103,4 @@ pages-flash-saved = Saved
 pages-flash-password-changed = Password changed. Sign in with your new password.
 pages-flash-deactivated = Your account has been closed
 pages-flash-signed-out = You have signed out
+pages-flash-code-test-mode = Test mode: nothing was sent; the code is 123456

@@ -103,3 +103,4 @@ pages-flash-saved = 更新成功
 pages-flash-password-changed = 密码已修改，请用新密码重新登录
 pages-flash-deactivated = 注销成功
 pages-flash-signed-out = 已退出登录
+pages-flash-code-test-mode = 测试模式：验证码未发送，验证码为 123456

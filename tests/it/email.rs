@@ -44,7 +44,7 @@ const EMAIL: &str = "alice@example.com";
 const PASSWORD: &str = "Secret-Pass-123";
 
 /// `[plugins.email]` for the test SMTP server; `email` and `smtp` add keys to each table.
-fn smtp_config(server: &SmtpServer, email: &str, smtp: &str) -> String {
+pub(crate) fn smtp_config(server: &SmtpServer, email: &str, smtp: &str) -> String {
     format!(
         "[plugins.email]\ntransport = \"smtp\"\nfrom = \"noreply@unid.test\"\nfromName = \"Acme\"\n{email}\n[plugins.email.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n{smtp}\n",
         server.port()

@@ -14,11 +14,13 @@ mod example_plugin;
 mod account;
 mod admin;
 mod bad_input;
+mod browser;
 mod captcha;
 mod cli;
 mod email;
 mod health;
 mod login;
+mod pages;
 mod plugins;
 mod register;
 mod sms;
@@ -35,11 +37,13 @@ fn all_cases() -> Vec<Case> {
         account::cases(),
         admin::cases(),
         bad_input::cases(),
+        browser::cases(),
         captcha::cases(),
         cli::cases(),
         email::cases(),
         health::cases(),
         login::cases(),
+        pages::cases(),
         plugins::cases(),
         register::cases(),
         sms::cases(),
@@ -58,6 +62,12 @@ fn main() {
             "note: PostgreSQL tests are SKIPPED (shown as ignored): set UNID_TEST_DATABASE_URL=postgres://… to run them"
         );
     }
+    let browser = support::browser::available();
+    if !browser && !args.list {
+        println!(
+            "note: browser tests are SKIPPED (shown as ignored): install chromium and chromium-driver (or set UNID_TEST_CHROMIUM / UNID_TEST_CHROMEDRIVER) to run them"
+        );
+    }
     let mut trials = Vec::new();
     for case in all_cases() {
         let name = case.name.trim_start_matches("it::");
@@ -72,8 +82,11 @@ fn main() {
                 runtime.block_on(run(backend));
                 Ok(())
             });
-            trials.push(trial.with_ignored_flag(backend == Backend::Postgres && !postgres));
+            let ignored = (backend == Backend::Postgres && !postgres) || (case.browser && !browser);
+            trials.push(trial.with_ignored_flag(ignored));
         }
     }
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    support::browser::shutdown();
+    conclusion.exit();
 }

@@ -103,7 +103,7 @@ async fn show_password_form(
     } else {
         StatusCode::OK
     };
-    let links = page.host().site.links;
+    let retrieve = page.host().site.links.retrieve.first().map(|l| l.path);
     page.show(status, "pages-login-password-title", |ctx| {
         PasswordForm {
             ctx,
@@ -113,7 +113,7 @@ async fn show_password_form(
             agreements: AgreementsField::of(ctx, "login", agreed),
             switcher: Switcher::of(ctx, "username"),
             register_href: ctx.link("/register"),
-            retrieve_href: links.retrieve.map(|p| ctx.link(p)),
+            retrieve_href: retrieve.map(|p| ctx.link(p)),
         }
         .render()
     })

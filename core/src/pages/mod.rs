@@ -9,6 +9,7 @@
 //! their pages through [`crate::plugin::Plugin::pages`] with these same types.
 
 pub mod assets;
+pub mod code_flow;
 mod legacy;
 mod login;
 pub mod method;
@@ -27,30 +28,27 @@ pub use login::needs_captcha;
 pub use method::LoginMethod;
 pub use page::{Page, PageCtx, Refused, page_headers, query, urlencode};
 pub use register::password_hint;
+pub use site::Links;
 pub use view::UserView;
 
 use crate::host::Host;
 
-/// Pages a plugin offers that the host's own pages link to.
+/// Pages a plugin offers that the host's pages (and other plugins' pages) link to.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SiteLinks {
-    /// "Forgot your password?" (uni-id-pages' retrieve).
-    pub retrieve: Option<&'static str>,
+    /// A way to reset a forgotten password (uni-id-pages' retrieve pages).
+    pub retrieve: Option<PageLink>,
     /// Where a user without a password sets one (`setPasswordAfterLogin`).
     pub set_password: Option<&'static str>,
-    /// Another way to register, with the Fluent id of its link text.
-    pub register: Option<(&'static str, &'static str)>,
+    /// Another way to register.
+    pub register: Option<PageLink>,
 }
 
-impl SiteLinks {
-    /// The first of each kind wins, in plugin order.
-    pub fn merge(self, other: SiteLinks) -> SiteLinks {
-        SiteLinks {
-            retrieve: self.retrieve.or(other.retrieve),
-            set_password: self.set_password.or(other.set_password),
-            register: self.register.or(other.register),
-        }
-    }
+/// A link to a page: its path and the Fluent id of the link text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLink {
+    pub path: &'static str,
+    pub label: &'static str,
 }
 
 /// A row a plugin adds to `/userinfo`, or an action it attaches to one of the host's rows

@@ -209,9 +209,14 @@ impl Page {
             Locale::ZhHans => Locale::En,
             Locale::En => Locale::ZhHans,
         };
+        // The same page in the other language; a destination is carried only when it is safe.
         let mut rest: Vec<(String, String)> = q
             .iter()
-            .filter(|(k, _)| *k != "locale")
+            .filter(|(k, v)| match k.as_str() {
+                "locale" => false,
+                "uniIdRedirectUrl" | "redirect" => session::safe_redirect(v).is_some(),
+                _ => true,
+            })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         rest.sort();

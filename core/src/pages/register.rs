@@ -26,8 +26,8 @@ struct RegisterForm<'a> {
     captcha: Option<CaptchaField>,
     agreements: Option<AgreementsField>,
     password_hint: String,
-    /// Another way to register (a plugin's), with its link text.
-    alternative: Option<(String, String)>,
+    /// Other ways to register (plugins'), with their link texts.
+    alternatives: Vec<(String, String)>,
     login_href: String,
 }
 
@@ -92,7 +92,7 @@ async fn show(page: Page, admin: bool, typed: Typed, error: Option<String>) -> H
     } else {
         "pages-register-title"
     };
-    let alternative = page.host().site.links.register;
+    let alternatives = page.host().site.links.register.clone();
     page.show(status, title, |ctx| {
         RegisterForm {
             ctx,
@@ -112,9 +112,14 @@ async fn show(page: Page, admin: bool, typed: Typed, error: Option<String>) -> H
                 AgreementsField::of(ctx, "register", typed.agreed)
             },
             password_hint: password_hint(ctx),
-            alternative: alternative
-                .filter(|_| !admin)
-                .map(|(path, label)| (ctx.link(path), ctx.t(label).to_string())),
+            alternatives: if admin {
+                Vec::new()
+            } else {
+                alternatives
+                    .iter()
+                    .map(|l| (ctx.link(l.path), ctx.t(l.label).to_string()))
+                    .collect()
+            },
             login_href: ctx.link("/login/password"),
         }
         .render()

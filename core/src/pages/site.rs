@@ -6,10 +6,10 @@ use std::sync::Arc;
 use crate::config::Effective;
 use crate::config::pages::{Agreements, SetPasswordAfterLogin};
 use crate::config::{Config, ConfigError, Settings};
-use crate::pages::SiteLinks;
 use crate::pages::assets::Assets;
 use crate::pages::method::LoginMethod;
 use crate::pages::session::CookieJar;
+use crate::pages::{PageLink, SiteLinks};
 use crate::secret::Secret;
 use crate::validator::PasswordStrength;
 
@@ -34,8 +34,24 @@ pub struct Site {
     pub cookies: CookieJar,
     /// Key of the forms' CSRF tokens.
     pub csrf_key: Secret,
-    /// Plugin pages the host's own pages link to.
-    pub links: SiteLinks,
+    /// Plugin pages the pages link to, from every plugin.
+    pub links: Links,
+}
+
+/// Every plugin's [`SiteLinks`], in plugin order.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    pub retrieve: Vec<PageLink>,
+    pub register: Vec<PageLink>,
+    pub set_password: Option<&'static str>,
+}
+
+impl Links {
+    pub fn add(&mut self, links: SiteLinks) {
+        self.retrieve.extend(links.retrieve);
+        self.register.extend(links.register);
+        self.set_password = self.set_password.or(links.set_password);
+    }
 }
 
 impl Site {
@@ -44,7 +60,7 @@ impl Site {
         config: &Config,
         settings: &Settings,
         methods: Vec<Arc<dyn LoginMethod>>,
-        links: SiteLinks,
+        links: Links,
         assets: &mut Assets,
     ) -> Result<Site, ConfigError> {
         let pages = &config.pages;

@@ -88,7 +88,8 @@ fn show_profile(page: Page, nickname_error: Option<String>) -> HttpResponse {
                 action: None,
             },
         ];
-        if user.email.is_some() || host.plugins.iter().any(|p| p.id() == "email") {
+        // Plugins that can bind an address add the row when there is none.
+        if user.email.is_some() {
             rows.push(ProfileItem {
                 id: "email",
                 label: ctx.t("pages-userinfo-email").to_string(),

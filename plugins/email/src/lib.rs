@@ -10,15 +10,18 @@ pub mod config;
 pub mod mailer;
 pub mod message;
 mod methods;
+mod pages;
 pub mod rules;
 
 use std::sync::Arc;
 
 use lettre::message::Mailbox;
+use unid_core::actix_web::web;
 use unid_core::api::methods::MethodSpec;
 use unid_core::codes::MAX_TTL_SECS;
 use unid_core::config::{Config, Effective};
 use unid_core::i18n::Locale;
+use unid_core::pages::{PageCtx, ProfileItem, SiteLinks, UserView};
 use unid_core::plugin::Plugin;
 
 use crate::config::{DEFAULT_CODE_EXPIRES_IN, EmailPluginConfig, TransportKind};
@@ -29,6 +32,8 @@ pub use rules::SCENES;
 pub const LOCALES: &[(Locale, &str)] = &[
     (Locale::ZhHans, include_str!("../locales/zh-Hans/email.ftl")),
     (Locale::En, include_str!("../locales/en/email.ftl")),
+    (Locale::ZhHans, include_str!("../locales/zh-Hans/pages.ftl")),
+    (Locale::En, include_str!("../locales/en/pages.ftl")),
 ];
 
 pub struct EmailPlugin {
@@ -153,6 +158,18 @@ impl Plugin for EmailPlugin {
 
     fn locales(&self) -> Vec<(Locale, &'static str)> {
         LOCALES.to_vec()
+    }
+
+    fn pages(&self, cfg: &mut web::ServiceConfig) {
+        pages::config(cfg);
+    }
+
+    fn site_links(&self) -> SiteLinks {
+        pages::site_links()
+    }
+
+    fn profile_items(&self, ctx: &PageCtx, user: &UserView) -> Vec<ProfileItem> {
+        pages::profile_items(ctx, user)
     }
 
     fn health(&self) -> Result<(), String> {

@@ -12,11 +12,12 @@ use unid_core::actix_web::http::StatusCode;
 use unid_core::actix_web::{HttpRequest, HttpResponse, web};
 use unid_core::error::{ApiError, ErrorCode};
 use unid_core::host::Host;
+use unid_core::pages::code_flow::{CodeStep, after_send, unavailable};
 use unid_core::pages::partials::{
     AgreementsField, CaptchaField, SendCodeForm, Switcher, consented,
 };
 use unid_core::pages::{
-    LoginMethod, Page, PageCtx, ProfileAction, ProfileItem, SiteLinks, UserView, query, urlencode,
+    LoginMethod, Page, PageCtx, PageLink, ProfileAction, ProfileItem, SiteLinks, UserView,
 };
 
 use crate::rules::{
@@ -27,6 +28,9 @@ use crate::rules::{
 /// Seconds before the send button is enabled again (uni-id-pages' `count`, and the host's
 /// default send interval).
 const RESEND_SECS: u64 = 60;
+
+/// The query keys a code page reads its number from (`phoneNumber` is uni-id-pages').
+const ALIASES: &[&str] = &["phoneNumber"];
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -53,7 +57,10 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 
 pub fn site_links() -> SiteLinks {
     SiteLinks {
-        retrieve: Some("/retrieve"),
+        retrieve: Some(PageLink {
+            path: "/retrieve",
+            label: "pages-sms-retrieve-tip",
+        }),
         set_password: Some("/userinfo/set-pwd"),
         register: None,
     }
@@ -177,9 +184,17 @@ impl Submit {
     fn captcha(&self) -> Option<String> {
         self.captcha.clone().filter(|c| !c.trim().is_empty())
     }
+
+    fn sends(&self) -> bool {
+        self.action.as_deref() == Some("send")
+    }
+
+    fn code(&self) -> String {
+        self.code.trim().to_string()
+    }
 }
 
-/// The send step of `page` (scene `scene`), with the captcha every send needs.
+/// The send step of a page, with the captcha every send needs.
 async fn send_form(
     page: &Page,
     action: &str,
@@ -221,13 +236,13 @@ async fn send(
     scene: &str,
     captcha: Option<String>,
 ) -> Result<(), ApiError> {
-    let params =
-        json!({ "mobile": mobile, "captcha": captcha.clone().unwrap_or_default(), "scene": scene });
+    let captcha = captcha.unwrap_or_default();
+    let params = json!({ "mobile": mobile, "captcha": captcha, "scene": scene });
     page.caller().validate(&params, SEND_SMS_CODE_SCHEMA)?;
     let input = SendCode {
         mobile: mobile.to_string(),
         scene: scene.to_string(),
-        captcha: captcha.unwrap_or_default(),
+        captcha,
     };
     match rules::send_code(page.caller(), input).await {
         Err(e) if e.code == ErrorCode::InvalidSmsTemplateId && page.host().config.test_mode => {
@@ -237,66 +252,41 @@ async fn send(
     }
 }
 
-/// After a send: back to the page's GET with the number, marked sent (post/redirect/get).
-fn after_send(mut page: Page, path: &str, mobile: &str, form: &Submit) -> HttpResponse {
-    page.flash(if page.host().config.test_mode {
-        "pages-flash-sms-test-mode"
-    } else {
-        "pages-flash-sms-sent"
-    });
-    let mut to = format!("{path}?mobile={}&sent=1", urlencode(mobile));
-    if form.agree.is_some() {
-        to.push_str("&agree=on");
-    }
-    if let Some(r) = form
-        .redirect
-        .as_deref()
-        .and_then(unid_core::pages::session::safe_redirect)
-    {
-        to.push_str(&format!("&uniIdRedirectUrl={}", urlencode(&r)));
-    }
-    page.redirect(&to)
-}
-
-/// uni-id-pages fills in the test-mode code by itself.
-fn test_code(page: &Page, sent: bool) -> String {
-    if sent && page.host().config.test_mode {
-        unid_core::codes::TEST_MODE_CODE.to_string()
-    } else {
-        String::new()
-    }
-}
-
-fn failed(page: &Page, e: &ApiError) -> (String, bool) {
-    let text = page.error_text(e);
-    (text, unid_core::pages::needs_captcha(e))
-}
-
-/// State of a page after a GET or a refused POST.
-struct Shown {
+/// Step one of `path`: sends the code, or shows why not.
+async fn send_step(
+    page: Page,
+    path: &'static str,
+    scene: &str,
     mobile: String,
-    sent: bool,
-    error: Option<String>,
-    /// The use step needs its own captcha (after the server asked for one).
-    use_captcha: bool,
-    agreed: bool,
-}
-
-impl Shown {
-    fn from_query(req: &HttpRequest) -> Shown {
-        let q = query(req);
-        Shown {
-            mobile: q
-                .get("mobile")
-                .or_else(|| q.get("phoneNumber"))
-                .map(|m| national(m))
-                .unwrap_or_default(),
-            sent: q.get("sent").is_some_and(|v| v == "1"),
-            error: None,
-            use_captcha: false,
-            agreed: q.get("agree").is_some_and(|v| v == "on"),
+    form: &Submit,
+    show: impl AsyncFnOnce(Page, CodeStep) -> HttpResponse,
+) -> HttpResponse {
+    match send(&page, &mobile, scene, form.captcha()).await {
+        Ok(()) => after_send(
+            page,
+            path,
+            "mobile",
+            &mobile,
+            form.agree.is_some(),
+            form.redirect.as_deref(),
+            "pages-flash-sms-sent",
+        ),
+        Err(e) => {
+            let step = CodeStep::send_failed(&page, mobile, &e, form.agree.is_some());
+            show(page, step).await
         }
     }
+}
+
+fn step_from(req: &HttpRequest) -> CodeStep {
+    let mut step = CodeStep::from_query(req, "mobile", ALIASES);
+    step.target = national(&step.target);
+    step
+}
+
+/// Whether step two arrived with its captcha (then the next attempt shows one again).
+fn had_captcha(form: &Submit) -> bool {
+    form.captcha.is_some()
 }
 
 // ---- /login/sms ----------------------------------------------------------------------------
@@ -316,34 +306,32 @@ struct LoginSms<'a> {
 
 async fn login_page(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
     let page = Page::load(&host, &req).await;
-    let shown = Shown::from_query(&req);
-    show_login(page, shown).await
+    show_login(page, step_from(&req)).await
 }
 
-async fn show_login(page: Page, shown: Shown) -> HttpResponse {
-    if !valid_mobile(&shown.mobile) {
-        let error = (!shown.mobile.is_empty())
+async fn show_login(page: Page, step: CodeStep) -> HttpResponse {
+    if !valid_mobile(&step.target) {
+        let error = (!step.target.is_empty())
             .then(|| page.ctx.t("pages-sms-mobile-invalid").to_string())
-            .or(shown.error);
-        return phone_again(page, shown.mobile, error);
+            .or(step.error);
+        return phone_again(page, step.target, error);
     }
-    let send = match send_form(&page, "/login/sms", &shown.mobile, false, shown.sent).await {
+    let send = match send_form(&page, "/login/sms", &step.target, false, step.sent).await {
         Ok(s) => s,
         Err(e) => return unavailable(page, &e),
     };
-    let captcha = match use_captcha(&page, shown.use_captcha, "login-by-sms").await {
+    let captcha = match step.captcha_field(&page, "login-by-sms").await {
         Ok(c) => c,
         Err(e) => return unavailable(page, &e),
     };
-    let status = status_of(&shown.error);
-    let code = test_code(&page, shown.sent);
-    page.show(status, "pages-sms-login-title", |ctx| {
+    let code = step.prefilled_code(&page);
+    page.show(step.status(), "pages-sms-login-title", |ctx| {
         LoginSms {
             ctx,
             change_href: ctx.link("/login?type=smsCode"),
-            agreements: AgreementsField::of(ctx, "register", shown.agreed),
-            mobile: shown.mobile,
-            error: shown.error,
+            agreements: AgreementsField::of(ctx, "register", step.agreed),
+            mobile: step.target,
+            error: step.error,
             send,
             code,
             captcha,
@@ -363,40 +351,40 @@ async fn login_submit(
         Err(refused) => return refused,
     };
     let mobile = national(&form.mobile);
-    let mut shown = Shown {
-        mobile: mobile.clone(),
-        sent: true,
-        error: None,
-        use_captcha: form.captcha.is_some() && form.action.is_none(),
-        agreed: form.agree.is_some(),
-    };
-    if form.action.as_deref() == Some("send") {
-        return match send(&page, &mobile, "login-by-sms", form.captcha()).await {
-            Ok(()) => after_send(page, "/login/sms", &mobile, &form),
-            Err(e) => {
-                shown.sent = false;
-                shown.use_captcha = false;
-                shown.error = Some(page.error_text(&e));
-                show_login(page, shown).await
-            }
-        };
+    let agreed = form.agree.is_some();
+    if form.sends() {
+        return send_step(
+            page,
+            "/login/sms",
+            "login-by-sms",
+            mobile,
+            &form,
+            show_login,
+        )
+        .await;
     }
     if !consented(&page.ctx, "register", form.agree.as_deref()) {
-        shown.error = Some(page.ctx.t("pages-agree-required").to_string());
-        return show_login(page, shown).await;
+        let step = CodeStep::refused(
+            &page,
+            mobile,
+            "pages-agree-required",
+            had_captcha(&form),
+            agreed,
+        );
+        return show_login(page, step).await;
     }
-    let params = json!({ "mobile": mobile, "code": form.code.trim(), "captcha": form.captcha() });
-    if let Err(e) = page.caller().validate(&params, LOGIN_BY_SMS_SCHEMA) {
-        shown.error = Some(page.error_text(&e));
-        return show_login(page, shown).await;
-    }
+    let params = json!({ "mobile": mobile, "code": form.code(), "captcha": form.captcha() });
     let input = MobileCode {
         mobile: mobile.clone(),
-        code: form.code.trim().to_string(),
+        code: form.code(),
         captcha: form.captcha(),
     };
     let invite = form.invite_code.clone().filter(|c| !c.trim().is_empty());
-    match rules::login(page.caller(), input, invite).await {
+    let result = match page.caller().validate(&params, LOGIN_BY_SMS_SCHEMA) {
+        Ok(()) => rules::login(page.caller(), input, invite).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(done) => {
             let signed_in = SignedIn {
                 uid: done.uid,
@@ -406,10 +394,8 @@ async fn login_submit(
             page.after_sign_in(&signed_in, form.redirect.as_deref())
         }
         Err(e) => {
-            let (text, captcha) = failed(&page, &e);
-            shown.error = Some(text);
-            shown.use_captcha |= captcha;
-            show_login(page, shown).await
+            let step = CodeStep::failed(&page, mobile, &e, had_captcha(&form), agreed);
+            show_login(page, step).await
         }
     }
 }
@@ -427,35 +413,42 @@ struct Retrieve<'a> {
     code: String,
     captcha: Option<CaptchaField>,
     password_hint: String,
+    /// Other ways to reset (other plugins').
+    alternatives: Vec<(String, String)>,
 }
 
 async fn retrieve_page(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
     let page = Page::load(&host, &req).await;
-    let shown = Shown::from_query(&req);
-    show_retrieve(page, shown).await
+    show_retrieve(page, step_from(&req)).await
 }
 
-async fn show_retrieve(page: Page, mut shown: Shown) -> HttpResponse {
-    if shown.sent && !valid_mobile(&shown.mobile) {
-        shown.sent = false;
-    }
-    let send = match send_form(&page, "/retrieve", &shown.mobile, !shown.sent, shown.sent).await {
+async fn show_retrieve(page: Page, mut step: CodeStep) -> HttpResponse {
+    step.sent &= valid_mobile(&step.target);
+    let send = match send_form(&page, "/retrieve", &step.target, !step.sent, step.sent).await {
         Ok(s) => s,
         Err(e) => return unavailable(page, &e),
     };
-    let captcha = match use_captcha(&page, shown.use_captcha, "reset-pwd-by-sms").await {
+    let captcha = match step.captcha_field(&page, "reset-pwd-by-sms").await {
         Ok(c) => c,
         Err(e) => return unavailable(page, &e),
     };
-    let status = status_of(&shown.error);
-    let code = test_code(&page, shown.sent);
-    page.show(status, "pages-sms-retrieve-title", |ctx| {
+    let code = step.prefilled_code(&page);
+    page.show(step.status(), "pages-sms-retrieve-title", |ctx| {
         Retrieve {
             ctx,
+            alternatives: ctx
+                .host()
+                .site
+                .links
+                .retrieve
+                .iter()
+                .filter(|l| l.path != "/retrieve")
+                .map(|l| (ctx.link(l.path), ctx.t(l.label).to_string()))
+                .collect(),
             password_hint: unid_core::pages::password_hint(ctx),
-            mobile: shown.mobile,
-            sent: shown.sent,
-            error: shown.error,
+            mobile: step.target,
+            sent: step.sent,
+            error: step.error,
             send,
             code,
             captcha,
@@ -475,42 +468,41 @@ async fn retrieve_submit(
         Err(refused) => return refused,
     };
     let mobile = national(&form.mobile);
-    let mut shown = Shown {
-        mobile: mobile.clone(),
-        sent: true,
-        error: None,
-        use_captcha: form.captcha.is_some() && form.action.is_none(),
-        agreed: false,
-    };
-    if form.action.as_deref() == Some("send") {
-        return match send(&page, &mobile, "reset-pwd-by-sms", form.captcha()).await {
-            Ok(()) => after_send(page, "/retrieve", &mobile, &form),
-            Err(e) => {
-                shown.sent = false;
-                shown.use_captcha = false;
-                shown.error = Some(page.error_text(&e));
-                show_retrieve(page, shown).await
-            }
-        };
+    if form.sends() {
+        return send_step(
+            page,
+            "/retrieve",
+            "reset-pwd-by-sms",
+            mobile,
+            &form,
+            show_retrieve,
+        )
+        .await;
     }
     if form.password != form.password2 {
-        shown.error = Some(page.ctx.t("pages-password-mismatch").to_string());
-        return show_retrieve(page, shown).await;
+        let step = CodeStep::refused(
+            &page,
+            mobile,
+            "pages-password-mismatch",
+            had_captcha(&form),
+            false,
+        );
+        return show_retrieve(page, step).await;
     }
     let params = json!({
-        "mobile": mobile, "code": form.code.trim(), "password": form.password, "captcha": form.captcha(),
+        "mobile": mobile, "code": form.code(), "password": form.password, "captcha": form.captcha(),
     });
-    if let Err(e) = page.caller().validate(&params, RESET_PWD_BY_SMS_SCHEMA) {
-        shown.error = Some(page.error_text(&e));
-        return show_retrieve(page, shown).await;
-    }
     let input = ResetPassword {
-        mobile,
-        code: form.code.trim().to_string(),
+        mobile: mobile.clone(),
+        code: form.code(),
         password: form.password.clone(),
         captcha: form.captcha(),
     };
-    match rules::reset_password(page.caller(), input).await {
+    let result = match page.caller().validate(&params, RESET_PWD_BY_SMS_SCHEMA) {
+        Ok(()) => rules::reset_password(page.caller(), input).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(()) => {
             if page.auth().is_some() {
                 page.sign_out();
@@ -519,10 +511,8 @@ async fn retrieve_submit(
             page.redirect("/login/password")
         }
         Err(e) => {
-            let (text, captcha) = failed(&page, &e);
-            shown.error = Some(text);
-            shown.use_captcha |= captcha;
-            show_retrieve(page, shown).await
+            let step = CodeStep::failed(&page, mobile, &e, had_captcha(&form), false);
+            show_retrieve(page, step).await
         }
     }
 }
@@ -542,42 +532,30 @@ struct BindMobile<'a> {
 }
 
 async fn bind_page(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
-    let page = match Page::load(&host, &req).await.signed_in_or_login(&req) {
-        Ok(p) => p,
-        Err(to_login) => return to_login,
-    };
-    let shown = Shown::from_query(&req);
-    show_bind(page, shown).await
+    match Page::load(&host, &req).await.signed_in_or_login(&req) {
+        Ok(page) => show_bind(page, step_from(&req)).await,
+        Err(to_login) => to_login,
+    }
 }
 
-async fn show_bind(page: Page, mut shown: Shown) -> HttpResponse {
-    if shown.sent && !valid_mobile(&shown.mobile) {
-        shown.sent = false;
-    }
-    let send = match send_form(
-        &page,
-        "/userinfo/bind-mobile",
-        &shown.mobile,
-        !shown.sent,
-        shown.sent,
-    )
-    .await
-    {
+async fn show_bind(page: Page, mut step: CodeStep) -> HttpResponse {
+    step.sent &= valid_mobile(&step.target);
+    let path = "/userinfo/bind-mobile";
+    let send = match send_form(&page, path, &step.target, !step.sent, step.sent).await {
         Ok(s) => s,
         Err(e) => return unavailable(page, &e),
     };
-    let captcha = match use_captcha(&page, shown.use_captcha, "bind-mobile-by-sms").await {
+    let captcha = match step.captcha_field(&page, "bind-mobile-by-sms").await {
         Ok(c) => c,
         Err(e) => return unavailable(page, &e),
     };
-    let status = status_of(&shown.error);
-    let code = test_code(&page, shown.sent);
-    page.show(status, "pages-sms-bind-title", |ctx| {
+    let code = step.prefilled_code(&page);
+    page.show(step.status(), "pages-sms-bind-title", |ctx| {
         BindMobile {
             ctx,
-            mobile: shown.mobile,
-            sent: shown.sent,
-            error: shown.error,
+            mobile: step.target,
+            sent: step.sent,
+            error: step.error,
             send,
             code,
             captcha,
@@ -600,44 +578,28 @@ async fn bind_submit(
         Err(refused) => return refused,
     };
     let mobile = national(&form.mobile);
-    let mut shown = Shown {
-        mobile: mobile.clone(),
-        sent: true,
-        error: None,
-        use_captcha: form.captcha.is_some() && form.action.is_none(),
-        agreed: false,
-    };
-    if form.action.as_deref() == Some("send") {
-        return match send(&page, &mobile, "bind-mobile-by-sms", form.captcha()).await {
-            Ok(()) => after_send(page, "/userinfo/bind-mobile", &mobile, &form),
-            Err(e) => {
-                shown.sent = false;
-                shown.use_captcha = false;
-                shown.error = Some(page.error_text(&e));
-                show_bind(page, shown).await
-            }
-        };
+    if form.sends() {
+        let path = "/userinfo/bind-mobile";
+        return send_step(page, path, "bind-mobile-by-sms", mobile, &form, show_bind).await;
     }
-    let params = json!({ "mobile": mobile, "code": form.code.trim(), "captcha": form.captcha() });
-    if let Err(e) = page.caller().validate(&params, BIND_MOBILE_BY_SMS_SCHEMA) {
-        shown.error = Some(page.error_text(&e));
-        return show_bind(page, shown).await;
-    }
+    let params = json!({ "mobile": mobile, "code": form.code(), "captcha": form.captcha() });
     let input = MobileCode {
-        mobile,
-        code: form.code.trim().to_string(),
+        mobile: mobile.clone(),
+        code: form.code(),
         captcha: form.captcha(),
     };
-    match rules::bind_mobile(page.caller(), input).await {
+    let result = match page.caller().validate(&params, BIND_MOBILE_BY_SMS_SCHEMA) {
+        Ok(()) => rules::bind_mobile(page.caller(), input).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(()) => {
             page.flash("pages-flash-mobile-bound");
             page.redirect("/userinfo")
         }
         Err(e) => {
-            let (text, captcha) = failed(&page, &e);
-            shown.error = Some(text);
-            shown.use_captcha |= captcha;
-            show_bind(page, shown).await
+            let step = CodeStep::failed(&page, mobile, &e, had_captcha(&form), false);
+            show_bind(page, step).await
         }
     }
 }
@@ -660,29 +622,26 @@ struct SetPwd<'a> {
 }
 
 async fn set_pwd_page(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
-    let page = match Page::load(&host, &req).await.signed_in_or_login(&req) {
-        Ok(p) => p,
-        Err(to_login) => return to_login,
-    };
-    let shown = Shown::from_query(&req);
-    show_set_pwd(page, shown).await
+    match Page::load(&host, &req).await.signed_in_or_login(&req) {
+        Ok(page) => show_set_pwd(page, step_from(&req)).await,
+        Err(to_login) => to_login,
+    }
 }
 
-async fn show_set_pwd(page: Page, shown: Shown) -> HttpResponse {
+async fn show_set_pwd(page: Page, step: CodeStep) -> HttpResponse {
     let mobile = page.ctx.user.as_ref().and_then(|u| u.mobile.clone());
     let send = match &mobile {
-        Some(m) => match send_form(&page, "/userinfo/set-pwd", m, false, shown.sent).await {
+        Some(m) => match send_form(&page, "/userinfo/set-pwd", m, false, step.sent).await {
             Ok(s) => Some(s),
             Err(e) => return unavailable(page, &e),
         },
         None => None,
     };
-    let captcha = match use_captcha(&page, shown.use_captcha, "set-pwd-by-sms").await {
+    let captcha = match step.captcha_field(&page, "set-pwd-by-sms").await {
         Ok(c) => c,
         Err(e) => return unavailable(page, &e),
     };
-    let status = status_of(&shown.error);
-    let code = test_code(&page, shown.sent);
+    let code = step.prefilled_code(&page);
     let skippable = page.host().site.set_password_after_login
         == unid_core::config::pages::SetPasswordAfterLogin::Skippable;
     let destination = page
@@ -690,11 +649,11 @@ async fn show_set_pwd(page: Page, shown: Shown) -> HttpResponse {
         .redirect
         .clone()
         .unwrap_or_else(|| "/userinfo".to_string());
-    page.show(status, "pages-set-pwd-title", |ctx| {
+    page.show(step.status(), "pages-set-pwd-title", |ctx| {
         SetPwd {
             ctx,
-            masked: mobile.as_deref().map(mask),
-            error: shown.error,
+            masked: mobile.as_deref().map(unid_core::accounts::phone::masked),
+            error: step.error,
             send,
             code,
             captcha,
@@ -704,10 +663,6 @@ async fn show_set_pwd(page: Page, shown: Shown) -> HttpResponse {
         }
         .render()
     })
-}
-
-fn mask(national: &str) -> String {
-    unid_core::accounts::phone::masked(national)
 }
 
 async fn set_pwd_submit(
@@ -724,50 +679,41 @@ async fn set_pwd_submit(
         Err(refused) => return refused,
     };
     let user = page.ctx.user.clone();
-    let mut shown = Shown {
-        mobile: String::new(),
-        sent: true,
-        error: None,
-        use_captcha: form.captcha.is_some() && form.action.is_none(),
-        agreed: false,
-    };
     let Some(mobile) = user.as_ref().and_then(|u| u.mobile.clone()) else {
-        shown.sent = false;
-        return show_set_pwd(page, shown).await;
+        return show_set_pwd(page, CodeStep::default()).await;
     };
+    if form.sends() {
+        let path = "/userinfo/set-pwd";
+        return send_step(page, path, "set-pwd-by-sms", mobile, &form, show_set_pwd).await;
+    }
+    if form.password != form.password2 {
+        let step = CodeStep::refused(
+            &page,
+            mobile,
+            "pages-password-mismatch",
+            had_captcha(&form),
+            false,
+        );
+        return show_set_pwd(page, step).await;
+    }
     let destination = form
         .redirect
         .as_deref()
         .and_then(unid_core::pages::session::safe_redirect)
         .unwrap_or_else(|| "/userinfo".to_string());
-    if form.action.as_deref() == Some("send") {
-        return match send(&page, &mobile, "set-pwd-by-sms", form.captcha()).await {
-            Ok(()) => after_send(page, "/userinfo/set-pwd", "", &form),
-            Err(e) => {
-                shown.sent = false;
-                shown.use_captcha = false;
-                shown.error = Some(page.error_text(&e));
-                show_set_pwd(page, shown).await
-            }
-        };
-    }
-    if form.password != form.password2 {
-        shown.error = Some(page.ctx.t("pages-password-mismatch").to_string());
-        return show_set_pwd(page, shown).await;
-    }
     let params =
-        json!({ "password": form.password, "code": form.code.trim(), "captcha": form.captcha() });
-    if let Err(e) = page.caller().validate(&params, SET_PWD_SCHEMA) {
-        shown.error = Some(page.error_text(&e));
-        return show_set_pwd(page, shown).await;
-    }
+        json!({ "password": form.password, "code": form.code(), "captcha": form.captcha() });
     let had_password = user.as_ref().is_some_and(|u| u.has_password);
     let input = SetPassword {
         password: form.password.clone(),
-        code: form.code.trim().to_string(),
+        code: form.code(),
         captcha: form.captcha(),
     };
-    match rules::set_password(page.caller(), input).await {
+    let result = match page.caller().validate(&params, SET_PWD_SCHEMA) {
+        Ok(()) => rules::set_password(page.caller(), input).await,
+        Err(e) => Err(e),
+    };
+    match result {
         // Replacing a password ends every session (as a password change does).
         Ok(()) if had_password => {
             page.sign_out();
@@ -779,42 +725,13 @@ async fn set_pwd_submit(
             page.redirect(&destination)
         }
         Err(e) => {
-            let (text, captcha) = failed(&page, &e);
-            shown.error = Some(text);
-            shown.use_captcha |= captcha;
-            show_set_pwd(page, shown).await
+            let step = CodeStep::failed(&page, mobile, &e, had_captcha(&form), false);
+            show_set_pwd(page, step).await
         }
     }
 }
 
-// ---- helpers ---------------------------------------------------------------------------
-
-async fn use_captcha(
-    page: &Page,
-    wanted: bool,
-    scene: &'static str,
-) -> Result<Option<CaptchaField>, ApiError> {
-    if wanted {
-        CaptchaField::issue(page, scene).await.map(Some)
-    } else {
-        Ok(None)
-    }
-}
-
-fn status_of(error: &Option<String>) -> StatusCode {
-    if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    }
-}
-
-fn unavailable(page: Page, e: &ApiError) -> HttpResponse {
-    let text = page.error_text(e);
-    page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text))
-}
-
-/// The sms plugin's pages, as the host registers them.
+/// The sms plugin's sign-in methods, as the host registers them.
 pub fn methods() -> Vec<Arc<dyn LoginMethod>> {
     vec![Arc::new(SmsMethod)]
 }

@@ -15,6 +15,8 @@ pub struct Case {
     /// The backends it runs on: both, or one for process tests (SQLite) and tests of
     /// PostgreSQL-only behaviour.
     pub backends: &'static [Backend],
+    /// Needs a browser (chromium + chromedriver); ignored, with a note, where there is none.
+    pub browser: bool,
 }
 
 pub const BOTH: &[Backend] = &[Backend::Sqlite, Backend::Postgres];
@@ -29,6 +31,20 @@ macro_rules! cases {
             name: concat!(module_path!(), "::", stringify!($name)),
             run: |backend| Box::pin($name(backend)),
             backends: $crate::support::cases::BOTH,
+            browser: false,
+        }),*]
+    };
+}
+
+/// `browser_cases![a, b]`: journeys in a real browser, on both backends.
+#[macro_export]
+macro_rules! browser_cases {
+    ($($name:ident),* $(,)?) => {
+        vec![$($crate::support::cases::Case {
+            name: concat!(module_path!(), "::", stringify!($name)),
+            run: |backend| Box::pin($name(backend)),
+            backends: $crate::support::cases::BOTH,
+            browser: true,
         }),*]
     };
 }
@@ -42,6 +58,7 @@ macro_rules! postgres_only {
             name: concat!(module_path!(), "::", stringify!($name)),
             run: |backend| Box::pin($name(backend)),
             backends: $crate::support::cases::POSTGRES,
+            browser: false,
         }),*]
     };
 }
@@ -54,6 +71,7 @@ macro_rules! once {
             name: concat!(module_path!(), "::", stringify!($name)),
             run: |backend| Box::pin($name(backend)),
             backends: $crate::support::cases::SQLITE,
+            browser: false,
         }),*]
     };
 }

@@ -1,8 +1,10 @@
 //! The test harness: boots the real server (same router, real database, real HTTP on a random
 //! port) per test, on SQLite or on PostgreSQL, with a clock the test can move forward.
 
+pub mod browser;
 pub mod cases;
 pub mod smtp;
+pub mod web;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -270,17 +272,18 @@ impl TestApp {
     /// Outside test mode a captcha's answer is random and never leaves the server. This stores
     /// a captcha for `device` + `scene` whose answer the test chose, through the same hashing
     /// the server uses, and returns the answer.
-    pub async fn solve_captcha(&self, device: &'static str, scene: &'static str) -> String {
+    pub async fn solve_captcha(&self, device: impl Into<String>, scene: &'static str) -> String {
+        let device: String = device.into();
         let host = self.host.clone();
         let now = self.clock.now_ms();
         self.db(move |conn| {
             let hash =
-                unid_core::captcha::answer_hash(&host.settings.code_secret, device, scene, "K7P2");
+                unid_core::captcha::answer_hash(&host.settings.code_secret, &device, scene, "K7P2");
             unid_core::db::models::codes::insert(
                 conn,
                 &unid_core::db::models::codes::NewCode {
                     kind: "captcha".into(),
-                    target: device.into(),
+                    target: device.clone(),
                     scene: scene.into(),
                     code_hash: hash,
                     state: 0,

@@ -27,7 +27,6 @@ pages-sms-set-pwd-needs-mobile = To set a password, first link a mobile number t
 pages-sms-skip = Skip
 
 pages-flash-sms-sent = The code has been sent
-pages-flash-sms-test-mode = Test mode: no message was sent; the code is 123456
 pages-flash-password-reset = Your password has been reset. Sign in with the new one.
 pages-flash-mobile-bound = Your mobile number is linked
 pages-flash-password-set = Your password is set

@@ -27,7 +27,6 @@ pages-sms-set-pwd-needs-mobile = 设置密码需要先绑定手机号，用于�
 pages-sms-skip = 跳过
 
 pages-flash-sms-sent = 短信验证码发送成功
-pages-flash-sms-test-mode = 测试模式：短信未发送，验证码为 123456
 pages-flash-password-reset = 密码已重置，请用新密码登录
 pages-flash-mobile-bound = 手机号绑定成功
 pages-flash-password-set = 密码设置成功
