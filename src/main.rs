@@ -141,8 +141,11 @@ async fn run_server(config: Config) -> Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(database = %database, "database ready");
     println!("unid is listening on http://{addr}  (public URL {public_url})");
+    println!("Pages: open {public_url}/ in a browser to register, sign in and edit the profile");
     println!("API: POST {public_url}/uni-id-co/<method>   health: {public_url}/health/ready");
-    println!("Create the first administrator with: unid admin create --username <name>");
+    println!(
+        "Create the first administrator at {public_url}/register/admin or with: unid admin create --username <name>"
+    );
     std::io::stdout().flush().ok();
     serve(host, listener, shutdown_signal()).await?;
     Ok(())
@@ -293,6 +296,20 @@ fn config_check(config: Config) -> Result<()> {
     }
     println!();
     print!("{}", settings.describe());
+    if config.pages.enabled {
+        let built = plugins::build(&config).unwrap_or_default();
+        match unid_core::pages::site::login_types(&config, &settings, &built) {
+            Ok((offered, unavailable)) => {
+                println!("[pages] loginTypes offered: {}", offered.join(", "));
+                for t in unavailable {
+                    eprintln!(
+                        "[pages] loginTypes: \"{t}\" is not offered (its plugin is not compiled in, is off, or is not configured); the pages hide it"
+                    );
+                }
+            }
+            Err(e) => plugin_errors.push(("pages", e.to_string())),
+        }
+    }
     if !plugin_errors.is_empty() {
         for (id, e) in &plugin_errors {
             eprintln!("plugin {id}: {e}");

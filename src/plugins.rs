@@ -2,31 +2,47 @@
 //! this list names it — no link-time magic. Each is built from the config, so a bad
 //! `[plugins.<id>]` section stops start-up with the key named.
 
+use std::sync::Arc;
+
 use unid_core::HostBuilder;
 use unid_core::config::Config;
+use unid_core::plugin::Plugin;
 
 /// Adds every compiled-in, enabled plugin to the host.
 pub fn register(mut builder: HostBuilder, config: &Config) -> Result<HostBuilder, String> {
+    for plugin in build(config)? {
+        builder = builder.plugin(plugin);
+    }
+    Ok(builder)
+}
+
+/// Every compiled-in plugin that `config` turns on, in the list's order.
+pub fn build(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, String> {
+    #[cfg_attr(
+        not(any(feature = "sms", feature = "email", feature = "univerify")),
+        allow(unused_mut)
+    )]
+    let mut plugins: Vec<Arc<dyn Plugin>> = Vec::new();
     #[cfg(feature = "sms")]
     if let Some(plugin) =
         unid_plugin_sms::SmsPlugin::from_config(config).map_err(|e| format!("plugin sms: {e}"))?
     {
-        builder = builder.plugin(std::sync::Arc::new(plugin));
+        plugins.push(Arc::new(plugin));
     }
     #[cfg(feature = "email")]
     if let Some(plugin) = unid_plugin_email::EmailPlugin::from_config(config)
         .map_err(|e| format!("plugin email: {e}"))?
     {
-        builder = builder.plugin(std::sync::Arc::new(plugin));
+        plugins.push(Arc::new(plugin));
     }
     #[cfg(feature = "univerify")]
     if let Some(plugin) = unid_plugin_univerify::UniverifyPlugin::from_config(config)
         .map_err(|e| format!("plugin univerify: {e}"))?
     {
-        builder = builder.plugin(std::sync::Arc::new(plugin));
+        plugins.push(Arc::new(plugin));
     }
-    let _ = (config, &mut builder);
-    Ok(builder)
+    let _ = config;
+    Ok(plugins)
 }
 
 /// Builds each compiled-in plugin from `config` and runs its health check, for

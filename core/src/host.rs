@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::api::client_ip::TrustedProxies;
 use crate::api::methods::{MethodSpec, MethodTable};
+use crate::avatars::AvatarStore;
 use crate::clock::Clock;
 use crate::config::settings::GeneratedSecrets;
 use crate::config::{Config, ConfigError, Settings};
@@ -47,6 +48,8 @@ pub struct HostInner {
     pub site: Site,
     /// Static files of the pages, by hashed name.
     pub assets: Assets,
+    /// Uploaded (and downloaded) avatars.
+    pub avatars: AvatarStore,
 }
 
 /// Cheap to clone; every handler gets one.
@@ -198,10 +201,17 @@ impl HostBuilder {
         // `config.check()` above has already refused entries that do not parse.
         let trusted_proxies =
             TrustedProxies::parse(&config.server.trusted_proxies).unwrap_or_default();
+        let avatar_dir = config
+            .pages
+            .avatar_dir
+            .clone()
+            .unwrap_or_else(|| config.server.data_dir.join("avatars"));
+        let avatars = AvatarStore::new(avatar_dir, config.pages.avatar_max_bytes);
         Ok(Host(Arc::new(HostInner {
             trusted_proxies,
             site,
             assets,
+            avatars,
             config,
             settings,
             db: Db::new(pool),

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod avatars;
 pub mod captcha;
 pub mod clock;
 pub mod codes;

@@ -78,6 +78,9 @@ pages-userinfo-avatar-upload = Upload
 pages-userinfo-username = Username
 pages-userinfo-mobile = Mobile
 pages-userinfo-email = E-mail
+pages-avatar-missing = Choose a picture first
+pages-avatar-not-image = Only PNG, JPEG, GIF or WebP pictures can be uploaded
+pages-avatar-too-large = The picture must be at most { $max } KB
 pages-logout = Sign out
 
 ## Change password

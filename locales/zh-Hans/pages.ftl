@@ -78,6 +78,9 @@ pages-userinfo-avatar-upload = 上传头像
 pages-userinfo-username = 用户名
 pages-userinfo-mobile = 手机号
 pages-userinfo-email = 电子邮箱
+pages-avatar-missing = 请选择一张图片
+pages-avatar-not-image = 只能上传 PNG、JPEG、GIF 或 WebP 图片
+pages-avatar-too-large = 图片不能超过 { $max } KB
 pages-logout = 退出登录
 
 ## 修改密码

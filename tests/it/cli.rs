@@ -17,6 +17,7 @@ pub fn cases() -> Vec<Case> {
         serve_with_no_configuration_creates_data_and_reuses_secrets,
         admin_create_makes_an_administrator_who_can_log_in,
         config_check_masks_secrets_and_names_bad_keys,
+        config_check_names_login_types_the_pages_cannot_offer,
         production_refuses_test_mode_at_start,
         migrate_applies_then_reports_up_to_date,
         a_uni_id_config_json_runs_as_is,
@@ -153,6 +154,19 @@ async fn serve_with_no_configuration_creates_data_and_reuses_secrets(_: Backend)
     }
     // Restarted, it reuses the secrets: the token is still good.
     let server = serve(&dir, &[]);
+    // A browser at the root lands on the sign-in page.
+    let v = crate::support::web::Visitor::new(&server.url);
+    let root = v.get("/").await;
+    assert_eq!(root.location(), Some("/login"));
+    let login = v.follow(&root).await;
+    // No SMS gateway is configured, so the password form is the first method.
+    assert_eq!(login.location(), Some("/login/password"));
+    let form = v.follow(&login).await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body
+            .contains("<form method=\"post\" action=\"/login/password\"")
+    );
     let r = call(&server, "getAccountInfo", json!({}), Some(&token)).await;
     assert_eq!(r["errCode"], 0, "{r}");
     drop(server);
@@ -285,6 +299,41 @@ async fn config_check_masks_secrets_and_names_bad_keys(_: Backend) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn config_check_names_login_types_the_pages_cannot_offer(_: Backend) {
+    let dir = temp_dir("logintypes");
+    std::fs::write(
+        dir.join("unid.toml"),
+        "[pages]\nloginTypes = [\"weixin\", \"username\", \"smsCode\"]\n",
+    )
+    .unwrap();
+    let out = unid()
+        .current_dir(&dir)
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("[pages] loginTypes offered: username"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("\"weixin\" is not offered"), "{stderr}");
+    assert!(
+        stderr.contains("\"smsCode\" is not offered"),
+        "no SMS gateway: {stderr}"
+    );
+    std::fs::write(dir.join("bad.toml"), "[pages]\nloginTypes = [\"wexin\"]\n").unwrap();
+    let out = unid()
+        .current_dir(&dir)
+        .args(["--config", "bad.toml", "config", "check"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pages.loginTypes[0]"));
     let _ = std::fs::remove_dir_all(dir);
 }
 

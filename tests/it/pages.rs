@@ -32,6 +32,8 @@ pub fn cases() -> Vec<Case> {
         the_language_follows_query_then_cookie_then_accept_language,
         sms_login_registers_a_new_number_in_test_mode,
         unknown_pages_get_an_html_404_for_browsers_and_json_for_the_api,
+        an_avatar_upload_is_checked_stored_privately_and_served_safely,
+        pages_can_be_switched_off,
     ]
 }
 
@@ -934,4 +936,118 @@ async fn unknown_pages_get_an_html_404_for_browsers_and_json_for_the_api(backend
             .unwrap()
             .contains("json")
     );
+}
+
+/// A `multipart/form-data` body with the form token and one file.
+fn multipart(csrf: &str, filename: &str, content_type: &str, bytes: &[u8]) -> (Vec<u8>, String) {
+    let boundary = "----unidtestboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+/// A 1×1 PNG.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
+
+async fn an_avatar_upload_is_checked_stored_privately_and_served_safely(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let v = signed_in(&app, "pictured").await;
+    v.get("/userinfo").await;
+    let csrf = v.csrf().unwrap();
+
+    // Not an image, whatever it claims.
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>";
+    let (body, ct) = multipart(&csrf, "a.png", "image/png", svg);
+    let refused = v.post_raw("/userinfo/avatar", body, &ct).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.error().is_some());
+    // Too large.
+    let mut big = PNG.to_vec();
+    big.resize(3 * 1024 * 1024, 0);
+    let (body, ct) = multipart(&csrf, "big.png", "image/png", &big);
+    let too_big = v.post_raw("/userinfo/avatar", body, &ct).await;
+    assert!(
+        too_big.status == 413 || too_big.status == 422,
+        "{}",
+        too_big.status
+    );
+    // Without the form token.
+    let (body, ct) = multipart("nope", "a.png", "image/png", PNG);
+    assert_eq!(v.post_raw("/userinfo/avatar", body, &ct).await.status, 403);
+
+    let (body, ct) = multipart(&csrf, "me.png", "application/octet-stream", PNG);
+    let done = v.post_raw("/userinfo/avatar", body, &ct).await;
+    assert_eq!(done.location(), Some("/userinfo"), "{:?}", done.error());
+    let profile = v.get("/userinfo").await;
+    let start = profile
+        .body
+        .find("src=\"/avatars/")
+        .expect("the avatar is shown")
+        + 5;
+    let end = start + profile.body[start..].find('"').unwrap();
+    let url = profile.body[start..end].to_string();
+    let served = v.get(&url).await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.header("content-type"), Some("image/png"));
+    assert_eq!(served.header("x-content-type-options"), Some("nosniff"));
+    assert!(
+        served
+            .header("content-security-policy")
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(v.get("/avatars/..%2Fsecrets.toml").await.status, 404);
+
+    // uni-id's avatar_file shape, and a private file.
+    let name = url.trim_start_matches("/avatars/").to_string();
+    let users = app
+        .db(|conn| {
+            Ok(unid_core::db::models::users::find_matching(
+                conn,
+                &unid_core::db::models::users::UserQuery {
+                    username: Some("pictured".into()),
+                    ..Default::default()
+                },
+            )?)
+        })
+        .await;
+    let file: serde_json::Value =
+        serde_json::from_str(users[0].avatar_file.as_deref().unwrap()).unwrap();
+    assert_eq!(file, json!({"name": name, "extname": "png", "url": url}));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = app.host.config.server.data_dir.join("avatars").join(&name);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // A new picture replaces the old file.
+        let (body, ct) = multipart(&csrf, "me2.png", "image/png", PNG);
+        v.post_raw("/userinfo/avatar", body, &ct).await;
+        assert!(!path.exists(), "the replaced avatar is removed");
+    }
+}
+
+async fn pages_can_be_switched_off(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .config("[pages]\nenabled = false")
+        .start()
+        .await;
+    let v = Visitor::new(&app.url);
+    assert_eq!(v.get("/login/password").await.status, 404);
+    assert_eq!(v.get("/").await.status, 404);
+    let r = app.register("apionly", PASSWORD).await;
+    assert_eq!(r["errCode"], 0, "the API still answers: {r}");
 }

@@ -34,6 +34,29 @@ pub async fn set_nickname(call: Caller, nickname: String) -> ApiResult<()> {
         .await
 }
 
+/// Sets the signed-in user's avatar (`avatar_file` in uni-id's shape, and `avatar`); returns
+/// the URL of the one it replaces.
+pub async fn set_avatar(
+    call: Caller,
+    file: crate::avatars::AvatarFile,
+) -> ApiResult<Option<String>> {
+    let user = call.auth()?.user.clone();
+    let changes = UserChanges {
+        avatar: Some(Some(file.url.clone())),
+        avatar_file: Some(Some(file.to_json())),
+        ..Default::default()
+    };
+    let uid = user.id.clone();
+    call.host
+        .db
+        .run(move |conn| {
+            users::update(conn, &uid, &changes)?;
+            Ok(())
+        })
+        .await?;
+    Ok(user.avatar)
+}
+
 /// `getAccountInfo`'s flags. Third-party bindings arrive with their plugins.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AccountInfo {

@@ -30,6 +30,10 @@ pub struct PagesConfig {
     pub logo: Option<String>,
     /// Main colour of buttons and links, as `#rgb` or `#rrggbb`.
     pub primary_color: String,
+    /// Where uploaded avatars are stored. Default: `<dataDir>/avatars`.
+    pub avatar_dir: Option<std::path::PathBuf>,
+    /// Largest avatar accepted, in bytes.
+    pub avatar_max_bytes: usize,
 }
 
 impl Default for PagesConfig {
@@ -44,6 +48,8 @@ impl Default for PagesConfig {
             site_name: "unid".to_string(),
             logo: None,
             primary_color: "#2979ff".to_string(),
+            avatar_dir: None,
+            avatar_max_bytes: 2 * 1024 * 1024,
         }
     }
 }
@@ -134,6 +140,12 @@ impl PagesConfig {
             return Err(super::ConfigError::invalid(
                 "pages.primaryColor",
                 "a colour like \"#2979ff\"",
+            ));
+        }
+        if !(1024..=20 * 1024 * 1024).contains(&self.avatar_max_bytes) {
+            return Err(super::ConfigError::invalid(
+                "pages.avatarMaxBytes",
+                "between 1024 and 20971520",
             ));
         }
         if self.site_name.trim().is_empty() || self.site_name.chars().count() > 64 {

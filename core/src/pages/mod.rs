@@ -90,6 +90,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         )
         .route("/userinfo", web::get().to(userinfo::page))
         .route("/userinfo/nickname", web::post().to(userinfo::nickname))
+        .route("/userinfo/avatar", web::post().to(userinfo::avatar))
+        .route("/avatars/{name}", web::get().to(crate::avatars::serve))
         .service(
             web::resource("/userinfo/change-pwd")
                 .route(web::get().to(userinfo::change_pwd_page))

@@ -337,6 +337,56 @@ impl Page {
             .map_err(|_| self.refuse(StatusCode::BAD_REQUEST, "pages-error-bad-form"))
     }
 
+    /// Checks a `multipart/form-data` post (same-site, CSRF token) and returns the bytes of its
+    /// file field `field` (`None` when no file was chosen). Bodies over `limit` are refused.
+    pub async fn upload(
+        &mut self,
+        req: &HttpRequest,
+        body: web::Payload,
+        field: &str,
+        limit: usize,
+    ) -> Result<Option<Vec<u8>>, Refused> {
+        use futures_util::StreamExt;
+        let cross_site = req
+            .headers()
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site");
+        let mut parts = actix_multipart::Multipart::new(req.headers(), body);
+        let mut csrf = String::new();
+        let mut file: Option<Vec<u8>> = None;
+        while let Some(part) = parts.next().await {
+            let Ok(mut part) = part else {
+                return Err(self.refuse(StatusCode::BAD_REQUEST, "pages-error-bad-form"));
+            };
+            let name = part.name().unwrap_or_default().to_string();
+            let max = if name == field { limit } else { 4096 };
+            let bytes = match part.bytes(max).await {
+                Ok(Ok(b)) => b,
+                Ok(Err(_)) => {
+                    return Err(self.refuse(StatusCode::BAD_REQUEST, "pages-error-bad-form"));
+                }
+                Err(_) => {
+                    return Err(self.refuse(StatusCode::PAYLOAD_TOO_LARGE, "pages-error-too-large"));
+                }
+            };
+            if name == "csrf" {
+                csrf = String::from_utf8_lossy(&bytes).into_owned();
+            } else if name == field && !bytes.is_empty() {
+                file = Some(bytes.to_vec());
+            }
+        }
+        let device = self.caller.client.device_id.as_deref().unwrap_or_default();
+        let fresh_device = self.cookies.iter().any(|c| c.name() == DEVICE);
+        if cross_site
+            || fresh_device
+            || !session::csrf_ok(&self.host().site.csrf_key, device, &csrf)
+        {
+            return Err(self.refuse(StatusCode::FORBIDDEN, "pages-error-csrf"));
+        }
+        Ok(file)
+    }
+
     /// Starts the page session of a sign-in (the token row is the API's).
     pub fn sign_in(&mut self, signed_in: &SignedIn) {
         let cookie = session_cookie(self.host(), &signed_in.token);

@@ -13,6 +13,56 @@ use crate::pages::{PageLink, SiteLinks};
 use crate::secret::Secret;
 use crate::validator::PasswordStrength;
 
+/// The `loginTypes` the server offers on the web, in order, and the ones it does not (no
+/// compiled-in, configured method provides them), for `unid config check` to name.
+pub fn offered(
+    login_types: &[String],
+    methods: &[Arc<dyn LoginMethod>],
+    effective: &Effective,
+) -> (Vec<Arc<dyn LoginMethod>>, Vec<String>) {
+    let mut ordered: Vec<Arc<dyn LoginMethod>> = Vec::new();
+    let mut unavailable = Vec::new();
+    for t in login_types {
+        match methods
+            .iter()
+            .find(|m| m.login_type() == t && m.available(effective))
+        {
+            Some(m) if !ordered.iter().any(|o| o.login_type() == t) => ordered.push(m.clone()),
+            Some(_) => {}
+            None => unavailable.push(t.clone()),
+        }
+    }
+    (ordered, unavailable)
+}
+
+/// For `unid config check`: the `loginTypes` the pages would offer with these plugins, and the
+/// ones they would hide.
+pub fn login_types(
+    config: &Config,
+    settings: &Settings,
+    plugins: &[Arc<dyn crate::plugin::Plugin>],
+) -> Result<(Vec<String>, Vec<String>), ConfigError> {
+    let mut methods: Vec<Arc<dyn LoginMethod>> =
+        vec![Arc::new(crate::pages::method::PasswordMethod)];
+    for p in plugins {
+        methods.extend(p.login_methods());
+    }
+    let site = Site::resolve(
+        config,
+        settings,
+        methods,
+        Links::default(),
+        &mut Assets::default(),
+    )?;
+    Ok((
+        site.methods
+            .iter()
+            .map(|m| m.login_type().to_string())
+            .collect(),
+        site.unavailable,
+    ))
+}
+
 /// The app page sign-ins belong to when neither `[pages] appId` nor the default app entry
 /// names one.
 pub const DEFAULT_APP_ID: &str = "__UNI__UNID";
@@ -97,24 +147,7 @@ impl Site {
                 ));
             }
         }
-        let mut ordered = Vec::new();
-        let mut unavailable = Vec::new();
-        for t in &pages.login_types {
-            match methods
-                .iter()
-                .find(|m| m.login_type() == t && m.available(&effective))
-            {
-                Some(m)
-                    if !ordered
-                        .iter()
-                        .any(|o: &Arc<dyn LoginMethod>| o.login_type() == t) =>
-                {
-                    ordered.push(m.clone())
-                }
-                Some(_) => {}
-                None => unavailable.push(t.clone()),
-            }
-        }
+        let (ordered, unavailable) = offered(&pages.login_types, &methods, &effective);
         assets.add(
             "theme.css",
             "text/css; charset=utf-8",

@@ -40,7 +40,7 @@ struct Profile<'a> {
     ctx: &'a PageCtx,
     user: &'a UserView,
     rows: Vec<ProfileItem>,
-    nickname_error: Option<String>,
+    error: Option<String>,
     change_pwd_href: Option<String>,
     set_pwd_href: Option<String>,
 }
@@ -54,11 +54,11 @@ pub async fn page(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
     show_profile(page, None)
 }
 
-fn show_profile(page: Page, nickname_error: Option<String>) -> HttpResponse {
+fn show_profile(page: Page, error: Option<String>) -> HttpResponse {
     let Some(user) = page.ctx.user.clone() else {
         return page.redirect("/login");
     };
-    let status = if nickname_error.is_some() {
+    let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -113,7 +113,7 @@ fn show_profile(page: Page, nickname_error: Option<String>) -> HttpResponse {
             ctx,
             user: &user,
             rows,
-            nickname_error,
+            error,
             change_pwd_href: user
                 .has_password
                 .then(|| "/userinfo/change-pwd".to_string()),
@@ -160,6 +160,69 @@ pub async fn nickname(
             page.redirect("/userinfo")
         }
         Err(e) => {
+            let text = page.error_text(&e);
+            show_profile(page, Some(text))
+        }
+    }
+}
+
+/// `POST /userinfo/avatar` (multipart: `csrf`, `avatar`): the picture is checked to be an image
+/// by its bytes and stored; the previous one is removed.
+pub async fn avatar(
+    host: web::ThinData<Host>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> HttpResponse {
+    let mut page = match Page::load(&host, &req).await.signed_in_or_login(&req) {
+        Ok(p) => p,
+        Err(to_login) => return to_login,
+    };
+    let limit = host.avatars.max_bytes;
+    let bytes = match page.upload(&req, body, "avatar", limit).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            let text = page.ctx.t("pages-avatar-missing").to_string();
+            return show_profile(page, Some(text));
+        }
+        Err(refused) => return refused,
+    };
+    let uid = page.auth().map(|a| a.uid.clone()).unwrap_or_default();
+    let store = host.clone();
+    let saved = web::block(move || store.avatars.save(&uid, &bytes)).await;
+    let file = match saved {
+        Ok(Ok(file)) => file,
+        Ok(Err(crate::avatars::AvatarError::NotAnImage)) => {
+            let text = page.ctx.t("pages-avatar-not-image").to_string();
+            return show_profile(page, Some(text));
+        }
+        Ok(Err(crate::avatars::AvatarError::TooLarge(max))) => {
+            let text = page
+                .ctx
+                .t1("pages-avatar-too-large", "max", &(max / 1024).to_string());
+            return show_profile(page, Some(text));
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "avatar not stored");
+            return page.error_page(StatusCode::SERVICE_UNAVAILABLE, "pages-error-internal");
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "avatar task failed");
+            return page.error_page(StatusCode::SERVICE_UNAVAILABLE, "pages-error-internal");
+        }
+    };
+    let url = file.url.clone();
+    match account::set_avatar(page.caller(), file).await {
+        Ok(previous) => {
+            if let Some(old) = previous.filter(|old| *old != url) {
+                let store = host.clone();
+                let _ = web::block(move || store.avatars.remove(&old)).await;
+            }
+            page.flash("pages-flash-saved");
+            page.redirect("/userinfo")
+        }
+        Err(e) => {
+            let store = host.clone();
+            let _ = web::block(move || store.avatars.remove(&url)).await;
             let text = page.error_text(&e);
             show_profile(page, Some(text))
         }
