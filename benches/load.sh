@@ -10,6 +10,7 @@
 #   UNID_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test bash benches/load.sh
 #   DURATION=20 bash benches/load.sh
 #   ONLY=sms bash benches/load.sh        # just the SMS-login row
+#   ONLY=pages bash benches/load.sh      # just the page rows
 #   BIN=/tmp/unid-old bash benches/load.sh   # another binary, not rebuilt
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +80,28 @@ function done(summary, latency, requests)
 end
 LUA
 
+cat > "$WORK/get.lua" <<'LUA'
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  errors = 0
+  wrk.method = "GET"
+  wrk.headers["Accept"] = "text/html"
+  wrk.headers["Cookie"] = os.getenv("COOKIE") or ""
+end
+function response(status, headers, body)
+  if status ~= 200 or not string.find(body, os.getenv("EXPECT") or "</html>", 1, true) then
+    errors = errors + 1
+  end
+end
+function done(summary, latency, requests)
+  local e = 0
+  for _, t in ipairs(threads) do e = e + t:get("errors") end
+  io.write(string.format("RESULT requests=%d errors=%d p50_us=%d p99_us=%d duration_us=%d\n",
+    summary.requests, e, latency:percentile(50), latency:percentile(99), summary.duration))
+end
+LUA
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
@@ -133,6 +156,14 @@ print(f"| {label} | {conns} | {req/secs:,.0f} | {req/cpu if cpu else 0:,.0f} | {
 PY
 }
 
+page() { # $1 label, $2 path, $3 cookie header, $4 connections, $5 text every answer must contain
+  local before after out
+  before=$(cpu_ticks "$SERVER_PID")
+  out=$(COOKIE="$3" EXPECT="$5" taskset -c "$LOAD_CPU" wrk -t1 -c"$4" -d"${DURATION}s" -s "$WORK/get.lua" "$URL$2" | grep '^RESULT')
+  after=$(cpu_ticks "$SERVER_PID")
+  report "$1" "$out" "$before" "$after" "$4"
+}
+
 run() { # $1 label, $2 method, $3 params JSON, $4 token, $5 connections, $6 chain tokens (0/1), $7 users
   printf '{"clientInfo":{"uniPlatform":"web","appId":"%s","deviceId":"bench"},"uniIdToken":"@TOKEN@","params":%s}' \
     "$APP_ID" "$3" > "$WORK/body.json"
@@ -156,6 +187,23 @@ register_users() { # bench0..bench(n-1), all with the same password, through add
   done
 }
 
+# Pages (issue 7): a returning visitor's sign-in form (device cookie, no session), and a
+# signed-in profile (the session cookie is the token: one indexed token check, then the page).
+page_rows() {
+  local device=0123456789abcdef0123456789abcdef token
+  page "GET /login/password (page)" /login/password "unid_device=$device" 32 'action="/login/password"'
+  token=$(api login '{"username":"bench","password":"Bench-Pass-2024"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["newToken"]["token"])')
+  page "GET /userinfo (page, signed in)" /userinfo "unid_device=$device; unid_session=$token" 32 'action="/logout"'
+}
+
+if [ "${ONLY:-}" = pages ]; then
+  start_server ""
+  api registerAdmin '{"username":"bench","password":"Bench-Pass-2024"}' >/dev/null
+  page_rows
+  stop_server
+  exit 0
+fi
+
 if [ "${ONLY:-}" != sms ]; then
 # Argon2id (default) server: login, getAccountInfo, refreshToken.
 start_server ""
@@ -167,6 +215,7 @@ run "login (Argon2id, 20 users)" login '{"username":"@USER@","password":"Bench-P
 TOKEN=$(api login '{"username":"bench","password":"Bench-Pass-2024"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["newToken"]["token"])')
 run "getAccountInfo" getAccountInfo '{}' "$TOKEN" 32
 run "refreshToken (chained)" refreshToken '{}' "$TOKEN" 32 1
+page_rows
 LOADED_RSS=$(rss_mb "$SERVER_PID")
 stop_server
 

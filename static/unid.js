@@ -1,6 +1,7 @@
 // unid pages: progressive enhancement only. Every form works without this file.
 "use strict";
 (function () {
+  document.documentElement.classList.add("js");
   // Captcha: "another one" swaps the image in place instead of reloading the form.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-captcha-refresh]");

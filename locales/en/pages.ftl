@@ -24,7 +24,7 @@ pages-error-no-method = No sign-in method is available. Please contact the admin
 
 ## Captcha
 pages-captcha-label = Image code
-pages-captcha-placeholder = Enter the characters shown
+pages-captcha-placeholder = Characters
 pages-captcha-refresh = Another one
 pages-test-mode-captcha = Test mode: the code is { $answer }
 

@@ -15,6 +15,7 @@ use crate::support::{Backend, TestApp};
 pub fn cases() -> Vec<Case> {
     let mut all = cases![
         the_example_plugin_adds_a_method_with_its_rule_strings_and_config,
+        the_example_plugin_adds_a_page_over_the_same_rule,
         plugin_migrations_run_once_per_database,
     ];
     all.extend(once![
@@ -25,6 +26,48 @@ pub fn cases() -> Vec<Case> {
 }
 
 const CONFIG: &str = "[plugins.greeting]\nexclamation = true";
+
+async fn the_example_plugin_adds_a_page_over_the_same_rule(backend: Backend) {
+    let config = Config::from_toml_str(CONFIG, "test").unwrap();
+    let app = TestApp::builder(backend)
+        .config(CONFIG)
+        .plugin(Arc::new(GreetingPlugin::from_config(&config).unwrap()))
+        .start()
+        .await;
+    let v = crate::support::web::Visitor::new(&app.url);
+    let out = v.get("/greeting").await;
+    assert_eq!(
+        out.location(),
+        Some("/login?uniIdRedirectUrl=%2Fgreeting"),
+        "signed-in visitors only"
+    );
+    let done = crate::pages::sign_up(&v, "bella", "Greet-Pass-2024").await;
+    assert_eq!(done.status, 303, "{:?}", done.error());
+    let profile = v.get("/userinfo").await;
+    assert!(
+        profile.body.contains("href=\"/greeting\""),
+        "a row on the profile"
+    );
+    let page = v.get("/greeting").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("你好，bella!"), "{}", page.body);
+    assert!(
+        page.body.contains("<title>问候 · unid</title>"),
+        "in the site's layout"
+    );
+    let calm = v.post("/greeting", &[("mood", "calm")]).await;
+    assert_eq!(calm.status, 200);
+    assert!(calm.body.contains("(calm)"));
+    let angry = v.post("/greeting", &[("mood", "angry")]).await;
+    assert_eq!(angry.status, 422, "the plugin's own validator rule");
+    assert!(angry.error().is_some());
+    let forged = v
+        .post("/greeting", &[("mood", "calm"), ("csrf", "x")])
+        .await;
+    assert_eq!(forged.status, 403, "the host's CSRF check");
+    let en = v.get("/greeting?locale=en").await;
+    assert!(en.body.contains("Hello, bella!"));
+}
 
 async fn the_example_plugin_adds_a_method_with_its_rule_strings_and_config(backend: Backend) {
     let config = Config::from_toml_str(CONFIG, "test").unwrap();
