@@ -24,8 +24,8 @@ pages-error-no-method = No sign-in method is available. Please contact the admin
 
 ## Captcha
 pages-captcha-label = Image code
-pages-captcha-placeholder = Characters
-pages-captcha-refresh = Another one
+pages-captcha-placeholder = The characters shown
+pages-captcha-refresh = Show another
 pages-test-mode-captcha = Test mode: the code is { $answer }
 
 ## Agreements

@@ -24,6 +24,7 @@ pub fn cases() -> Vec<Case> {
         a_form_posted_from_another_site_is_refused,
         a_redirect_elsewhere_is_not_followed,
         sign_in_and_register_without_javascript,
+        the_captcha_refreshes_in_place_with_javascript,
         the_pages_speak_english_and_chinese,
     ]
 }
@@ -308,7 +309,7 @@ async fn deactivate_the_account(backend: Backend) {
     let b = open(&app).await;
     register(&b, "gina").await;
     b.click("a[href='/userinfo/deactivate']").await;
-    b.click("#confirm").await;
+    b.check("#confirm").await;
     b.click("form[action='/userinfo/deactivate'] button[type=submit]")
         .await;
     assert!(b.path().await.starts_with("/login"), "{}", b.path().await);
@@ -352,7 +353,7 @@ async fn registration_needs_consent_when_agreements_apply(backend: Backend) {
     b.fill("#password", PASSWORD).await;
     b.fill("#password2", PASSWORD).await;
     b.fill("input[name=captcha]", TEST_MODE_CAPTCHA).await;
-    b.click("#agree").await;
+    b.check("#agree").await;
     b.click("form[action='/register'] button[type=submit]")
         .await;
     assert_eq!(b.path().await, "/userinfo", "{}", b.body_text().await);
@@ -443,6 +444,12 @@ async fn sign_in_and_register_without_javascript(backend: Backend) {
         },
     )
     .await;
+    b.goto("/login/password").await;
+    assert_eq!(
+        b.find("html").await.attr("class").await.unwrap(),
+        None,
+        "the enhancement script did not run"
+    );
     register(&b, "kate").await;
     sign_out(&b).await;
     sign_in(&b, "kate", PASSWORD).await;
@@ -464,6 +471,58 @@ async fn sign_in_and_register_without_javascript(backend: Backend) {
         .await
         .unwrap();
     assert_ne!(before, after, "a new image");
+    b.close().await;
+}
+
+/// With script on, the enhancement script runs under the CSP and swaps a new captcha in
+/// without reloading the form.
+async fn the_captcha_refreshes_in_place_with_javascript(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let b = open(&app).await;
+    b.goto("/register").await;
+    assert_eq!(
+        b.find("html").await.attr("class").await.unwrap().as_deref(),
+        Some("js")
+    );
+    b.fill("#username", "typed").await;
+    let before = b
+        .find("img[data-captcha-image]")
+        .await
+        .attr("src")
+        .await
+        .unwrap();
+    b.check("a[data-captcha-refresh]").await;
+    let mut after = before.clone();
+    for _ in 0..100 {
+        after = b
+            .find("img[data-captcha-image]")
+            .await
+            .attr("src")
+            .await
+            .unwrap();
+        if after != before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_ne!(before, after, "a new image");
+    assert_eq!(
+        b.find("#username")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("typed"),
+        "the form was not reloaded"
+    );
+    // The swapped-in captcha is the one the server checks.
+    b.fill("#password", PASSWORD).await;
+    b.fill("#password2", PASSWORD).await;
+    b.fill("input[name=captcha]", TEST_MODE_CAPTCHA).await;
+    b.click("form[action='/register'] button[type=submit]")
+        .await;
+    assert_eq!(b.path().await, "/userinfo", "{}", b.body_text().await);
     b.close().await;
 }
 

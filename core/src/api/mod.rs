@@ -228,7 +228,7 @@ fn content_length(headers: &HeaderMap) -> Option<usize> {
         .and_then(|v| v.parse().ok())
 }
 
-pub(crate) fn accept_language(headers: &HeaderMap) -> Locale {
+fn accept_language(headers: &HeaderMap) -> Locale {
     Locale::from_tag(
         headers
             .get(header::ACCEPT_LANGUAGE)

@@ -105,6 +105,35 @@ impl PageCtx {
     }
 }
 
+/// The first language of an `Accept-Language` list the pages have (`fr, en;q=0.8` is English),
+/// by weight and then order; zh-Hans when none is.
+pub fn preferred_locale(accept_language: &str) -> Locale {
+    let mut tags: Vec<(f32, usize, &str)> = accept_language
+        .split(',')
+        .enumerate()
+        .filter_map(|(i, part)| {
+            let mut pieces = part.split(';');
+            let tag = pieces.next()?.trim();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (!tag.is_empty() && q > 0.0).then_some((q, i, tag))
+        })
+        .collect();
+    tags.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, _, tag) in tags {
+        let lower = tag.to_ascii_lowercase();
+        if lower.starts_with("en") {
+            return Locale::En;
+        }
+        if lower.starts_with("zh") {
+            return Locale::ZhHans;
+        }
+    }
+    Locale::ZhHans
+}
+
 /// The query string, decoded (repeated keys: the last wins).
 pub fn query(req: &HttpRequest) -> HashMap<String, String> {
     web::Query::<Vec<(String, String)>>::from_query(req.query_string())
@@ -156,7 +185,12 @@ impl Page {
             }
             None => match session::read(req, LOCALE) {
                 Some(tag) => Locale::from_tag(Some(&tag)),
-                None => crate::api::accept_language(req.headers()),
+                None => preferred_locale(
+                    req.headers()
+                        .get(header::ACCEPT_LANGUAGE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default(),
+                ),
             },
         };
         let device = match session::device_id(req) {
@@ -561,4 +595,29 @@ struct Layout<'a> {
 struct ErrorBody<'a> {
     ctx: &'a PageCtx,
     message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_first_language_the_pages_have() {
+        assert_eq!(preferred_locale("en-US,en;q=0.9"), Locale::En);
+        assert_eq!(preferred_locale("fr-FR, en;q=0.8, zh;q=0.5"), Locale::En);
+        assert_eq!(preferred_locale("zh-CN,zh;q=0.9,en;q=0.8"), Locale::ZhHans);
+        assert_eq!(
+            preferred_locale("de;q=0.9, zh-TW;q=0.95, en;q=0.1"),
+            Locale::ZhHans
+        );
+        assert_eq!(preferred_locale("en;q=0, ja"), Locale::ZhHans);
+        assert_eq!(preferred_locale(""), Locale::ZhHans);
+        assert_eq!(preferred_locale("*"), Locale::ZhHans);
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(urlencode("/a b?c=d&e"), "%2Fa%20b%3Fc%3Dd%26e");
+        assert_eq!(urlencode("plain-_.~"), "plain-_.~");
+    }
 }

@@ -240,13 +240,31 @@ impl Browser {
             .unwrap_or_else(|err| panic!("type into {css}: {err}"));
     }
 
-    /// Clicks and waits for the page that follows to load.
+    /// Clicks something that loads a page (a link, a submit button) and waits until the new
+    /// document has replaced the old one and loaded.
     pub async fn click(&self, css: &str) {
+        let old = self.find("html").await;
         let e = self.find(css).await;
         e.click()
             .await
             .unwrap_or_else(|err| panic!("click {css}: {err}"));
+        // The old document's element goes stale once the next one has replaced it; this works
+        // with script disabled in the page too.
+        for _ in 0..400 {
+            if old.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
         self.settle().await;
+    }
+
+    /// Ticks a checkbox (no page load).
+    pub async fn check(&self, css: &str) {
+        let e = self.find(css).await;
+        e.click()
+            .await
+            .unwrap_or_else(|err| panic!("check {css}: {err}"));
     }
 
     /// Waits until the document has loaded.
