@@ -78,6 +78,7 @@ fn tokens(c: &mut Criterion) {
         uni_id_version: Some(jwt::UNI_ID_VERSION.into()),
         iat: 1_700_000_000,
         exp: 1_700_007_200,
+        jti: Some("0123456789abcdef0123456789abcdef".into()),
     };
     let secret = b"a-token-secret-of-reasonable-length";
     let token = jwt::sign(&claims, secret);

@@ -6,7 +6,7 @@
 //! uni-id keeps `avatar_file = {name, extname, url}` on the user; unid fills the same shape.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
@@ -114,7 +114,7 @@ impl AvatarStore {
             return Err(AvatarError::TooLarge(self.max_bytes));
         }
         let kind = ImageKind::sniff(bytes).ok_or(AvatarError::NotAnImage)?;
-        create_private_dir(&self.dir)?;
+        crate::files::private_dir(&self.dir)?;
         let mut random = [0u8; 8];
         rand::rngs::OsRng.fill_bytes(&mut random);
         let uid: String = uid
@@ -125,7 +125,7 @@ impl AvatarStore {
         let name = format!("{uid}-{}.{}", hex::encode(random), kind.extension());
         let tmp = self.dir.join(format!(".{name}.tmp"));
         {
-            let mut f = private_file(&tmp)?;
+            let mut f = crate::files::private_file(&tmp, true)?;
             f.write_all(bytes)?;
             f.sync_all()?;
         }
@@ -165,32 +165,6 @@ fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
         && name.matches('.').count() == 1
         && !name.starts_with('.')
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir)
-    }
-}
-
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
 }
 
 /// `GET /avatars/{name}`.

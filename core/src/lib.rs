@@ -11,6 +11,7 @@ pub mod codes;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod host;
 pub mod i18n;
 pub mod ids;

@@ -46,6 +46,10 @@ pub async fn serve(
             .default_service(web::to(not_found))
     })
     .workers(workers)
+    .client_request_timeout(Duration::from_secs(host.config.server.header_timeout_secs))
+    .client_disconnect_timeout(Duration::from_secs(1))
+    .keep_alive(Duration::from_secs(host.config.server.keep_alive_secs))
+    .max_connections(host.config.server.max_connections.div_ceil(workers).max(1))
     // The binary handles SIGINT / SIGTERM itself and resolves `shutdown`.
     .disable_signals()
     .shutdown_timeout(10)
@@ -108,30 +112,52 @@ pub fn client_ip(host: &Host, request: &HttpRequest) -> IpAddr {
 /// the connection is simply closed.
 const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
 
-/// The body when it fits in `limit` bytes; `None` (after draining what was sent, up to
-/// [`DRAIN_LIMIT`]) when it does not.
+/// Why a body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge,
+    /// Not all of it arrived within `[server] bodyTimeoutSecs`.
+    TimedOut,
+    /// The connection broke off.
+    Broken,
+}
+
+/// The body when it fits in `limit` bytes and arrives within `timeout`. An oversized body is
+/// drained (up to [`DRAIN_LIMIT`]) before the refusal, within the same time.
 pub async fn read_body(
     mut body: web::Payload,
     limit: usize,
     declared_too_large: bool,
-) -> Option<Vec<u8>> {
-    let mut bytes = Vec::new();
-    let mut seen = 0usize;
-    let mut fits = !declared_too_large;
-    while let Some(chunk) = body.next().await {
-        let Ok(chunk) = chunk else { return None };
-        seen += chunk.len();
-        if fits && seen <= limit {
-            bytes.extend_from_slice(&chunk);
-        } else {
-            fits = false;
-            bytes = Vec::new();
-            if seen > DRAIN_LIMIT {
-                break;
+    timeout: Duration,
+) -> Result<Vec<u8>, BodyError> {
+    let read = async {
+        let mut bytes = Vec::new();
+        let mut seen = 0usize;
+        let mut fits = !declared_too_large;
+        while let Some(chunk) = body.next().await {
+            let Ok(chunk) = chunk else {
+                return Err(BodyError::Broken);
+            };
+            seen += chunk.len();
+            if fits && seen <= limit {
+                bytes.extend_from_slice(&chunk);
+            } else {
+                fits = false;
+                bytes = Vec::new();
+                if seen > DRAIN_LIMIT {
+                    break;
+                }
             }
         }
-    }
-    fits.then_some(bytes)
+        if fits {
+            Ok(bytes)
+        } else {
+            Err(BodyError::TooLarge)
+        }
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or(Err(BodyError::TimedOut))
 }
 
 /// Deletes expired codes and idle counters now and then, so the tables stay small.

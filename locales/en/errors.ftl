@@ -69,9 +69,11 @@ uni-captcha-create-success = Captcha created
 # unid: precise texts carried by uni-id codes
 unid-unknown-method = Unsupported method: { $method }
 unid-malformed-json = Request body is not valid JSON
+unid-body-timeout = The request body did not arrive in time
 unid-body-too-large = Request body is too large, the limit is { $limit } bytes
 unid-invalid-client-info = Invalid clientInfo: { $param }
 unid-password-too-long = Password is too long, at most { $max } bytes
+unid-password-too-simple = Passwords cannot be repeated or sequential characters, please choose another
 unid-password-too-common = This password is too common, please choose another
 unid-password-length = Passwords must have { $min }-{ $max } characters
 unid-login-locked = Too many failed logins, please try again later

@@ -19,6 +19,7 @@ pages-error-not-found = This page does not exist.
 pages-error-method = Please use the buttons on the page.
 pages-error-csrf = This page has expired or came from another site. Reload it and try again.
 pages-error-bad-form = The form could not be read. Reload the page and try again.
+pages-error-timeout = The form took too long to arrive. Please try again.
 pages-error-too-large = The form is too large.
 pages-error-no-method = No sign-in method is available. Please contact the administrator.
 

@@ -69,9 +69,11 @@ uni-captcha-create-success = 验证码获取成功
 # unid: precise texts carried by uni-id codes
 unid-unknown-method = 不支持的方法: { $method }
 unid-malformed-json = 请求体不是有效的JSON
+unid-body-timeout = 请求体未在规定时间内传完
 unid-body-too-large = 请求体过大，最大 { $limit } 字节
 unid-invalid-client-info = clientInfo 不合法: { $param }
 unid-password-too-long = 密码过长，最多 { $max } 字节
+unid-password-too-simple = 密码不能是重复或连续的字符，请换一个
 unid-password-too-common = 密码过于常见，请换一个
 unid-password-length = 密码长度必须为 { $min }-{ $max } 个字符
 unid-login-locked = 登录失败次数过多，请稍后再试

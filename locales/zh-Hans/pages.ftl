@@ -19,6 +19,7 @@ pages-error-not-found = 页面不存在。
 pages-error-method = 请通过页面上的按钮操作。
 pages-error-csrf = 页面已过期或来自其他网站，请刷新页面后重试。
 pages-error-bad-form = 提交的内容无法识别，请刷新页面后重试。
+pages-error-timeout = 提交超时，请重试。
 pages-error-too-large = 提交的内容过大。
 pages-error-no-method = 当前没有可用的登录方式，请联系管理员。
 

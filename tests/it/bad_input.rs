@@ -127,6 +127,22 @@ async fn a_body_over_one_mebibyte_is_refused(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(r["errCode"], "uni-id-invalid-param");
     assert_eq!(r["errMsg"], "请求体过大，最大 1048576 字节");
+    // The body's clientInfo.locale cannot be read, so the answer follows Accept-Language.
+    let r: Value = app
+        .raw(Method::POST, "/uni-id-co/login")
+        .header("content-type", "application/json")
+        .header("accept-language", "en-GB,en;q=0.9")
+        .body("x".repeat(1024 * 1024 + 1))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        r["errMsg"],
+        "Request body is too large, the limit is 1048576 bytes"
+    );
     // Just under the limit is parsed (and refused for what it says, not its size).
     let fits = format!(
         r#"{{"clientInfo":{{"uniPlatform":"web","appId":"a"}},"params":{{"username":"{}","password":"x"}}}}"#,

@@ -147,10 +147,12 @@ async fn serve_with_no_configuration_creates_data_and_reuses_secrets(_: Backend)
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&secrets), 0o600);
+        // Private whatever the umask (the test runs with the usual 022).
+        assert_eq!(mode(&dir.join("unid-data")), 0o700, "dataDir");
+        assert_eq!(mode(&dir.join("unid-data/unid.db")), 0o600, "the database");
+        assert_eq!(mode(&dir.join("unid-data/unid.db-wal")), 0o600, "its WAL");
     }
     // Restarted, it reuses the secrets: the token is still good.
     let server = serve(&dir, &[]);

@@ -17,6 +17,7 @@ mod bad_input;
 mod browser;
 mod captcha;
 mod cli;
+mod connections;
 mod email;
 mod health;
 mod login;
@@ -40,6 +41,7 @@ fn all_cases() -> Vec<Case> {
         browser::cases(),
         captcha::cases(),
         cli::cases(),
+        connections::cases(),
         email::cases(),
         health::cases(),
         login::cases(),

@@ -274,6 +274,8 @@ async fn the_default_password_policy_refuses_short_and_common_passwords(backend:
     for (password, message) in [
         ("short1", "unid-password-length"),
         ("password123", "unid-password-too-common"),
+        ("abcdefghij", "unid-password-too-simple"),
+        ("11112222", "unid-password-too-simple"),
         (&"x".repeat(129)[..], "unid-password-too-long"),
     ] {
         app.captcha("register").await;
@@ -290,7 +292,15 @@ async fn the_default_password_policy_refuses_short_and_common_passwords(backend:
         );
     }
     assert_eq!(
-        app.register("erin", &"x1".repeat(64)).await["errCode"],
+        app.register(
+            "erin",
+            &"x1Q9"
+                .repeat(31)
+                .chars()
+                .chain("pass".chars())
+                .collect::<String>()
+        )
+        .await["errCode"],
         0,
         "128 bytes is allowed"
     );

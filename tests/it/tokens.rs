@@ -24,7 +24,34 @@ pub fn cases() -> Vec<Case> {
         a_ban_revokes_tokens_at_once,
         a_role_change_revokes_tokens_at_once,
         at_most_max_token_length_tokens_stay_live,
+        parallel_logins_of_one_user_are_separate_sessions,
     ]
+}
+
+/// Issue 8: two logins in one second used to get the same token, so signing out on one device
+/// signed out the other. Every token now carries a random `jti`.
+async fn parallel_logins_of_one_user_are_separate_sessions(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .config("maxTokenLength = 32")
+        .start()
+        .await;
+    app.user_token("multi").await;
+    let logins =
+        futures_util::future::join_all((0..16).map(|_| app.login("multi", "Secret-Pass-123")))
+            .await;
+    let tokens: Vec<String> = logins.iter().map(token_of).collect();
+    let distinct: std::collections::HashSet<&String> = tokens.iter().collect();
+    assert_eq!(distinct.len(), 16, "16 different tokens");
+    let r = app.call("logout").token(&tokens[0]).send().await;
+    assert_eq!(r["errCode"], 0, "{r}");
+    assert_eq!(
+        app.call("getAccountInfo").token(&tokens[0]).send().await["errCode"],
+        "uni-id-check-token-failed"
+    );
+    for t in &tokens[1..] {
+        let r = app.call("getAccountInfo").token(t).send().await;
+        assert_eq!(r["errCode"], 0, "the other 15 sessions stay: {r}");
+    }
 }
 
 fn payload(token: &str) -> Value {
@@ -54,12 +81,15 @@ async fn tokens_are_uni_id_hs256_jwts(backend: Backend) {
         "\"uniIdVersion\"",
         "\"iat\"",
         "\"exp\"",
+        "\"jti\"",
     ]
     .iter()
     .map(|k| raw.find(k).unwrap())
     .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{raw}");
-    assert_eq!(p.as_object().unwrap().len(), 6);
+    // uni-id's six claims, then unid's jti.
+    assert_eq!(p.as_object().unwrap().len(), 7);
+    assert_eq!(p["jti"].as_str().unwrap().len(), 32);
     assert_eq!(p["role"], json!(["admin"]));
     assert_eq!(p["permission"], json!([]));
     assert_eq!(

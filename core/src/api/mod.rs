@@ -71,9 +71,15 @@ async fn handle(
             .arg("limit", limit.to_string())
     };
     let declared_too_large = content_length(request.headers()).is_some_and(|n| n > limit);
-    let bytes = match crate::server::read_body(body, limit, declared_too_large).await {
-        Some(bytes) => bytes,
-        None => return Err(early(too_large())),
+    let timeout = std::time::Duration::from_secs(host.config.server.body_timeout_secs);
+    let bytes = match crate::server::read_body(body, limit, declared_too_large, timeout).await {
+        Ok(bytes) => bytes,
+        Err(crate::server::BodyError::TooLarge) => return Err(early(too_large())),
+        Err(_) => {
+            return Err(early(
+                ApiError::new(ErrorCode::InvalidParam).message("unid-body-timeout"),
+            ));
+        }
     };
     let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
         early(ApiError::new(ErrorCode::InvalidParam).message("unid-malformed-json"))

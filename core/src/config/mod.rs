@@ -72,6 +72,14 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<String>,
     /// HTTP worker threads; default: one per CPU the process may use.
     pub workers: Option<usize>,
+    /// Seconds a client has to send a request's headers (then 408 and the connection closes).
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body once the headers are in.
+    pub body_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    pub keep_alive_secs: u64,
+    /// Open connections at most, over all workers; more wait in the listen queue.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -84,6 +92,10 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             trusted_proxies: Vec::new(),
             workers: None,
+            header_timeout_secs: 5,
+            body_timeout_secs: 15,
+            keep_alive_secs: 5,
+            max_connections: 10_000,
         }
     }
 }
@@ -379,6 +391,18 @@ impl Config {
         }
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::invalid("server.maxBodyBytes", "at least 1024"));
+        }
+        for (key, v) in [
+            ("server.headerTimeoutSecs", self.server.header_timeout_secs),
+            ("server.bodyTimeoutSecs", self.server.body_timeout_secs),
+            ("server.keepAliveSecs", self.server.keep_alive_secs),
+        ] {
+            if !(1..=3600).contains(&v) {
+                return Err(ConfigError::invalid(key, "seconds, from 1 to 3600"));
+            }
+        }
+        if self.server.max_connections == 0 {
+            return Err(ConfigError::invalid("server.maxConnections", "at least 1"));
         }
         if let Err(entry) = TrustedProxies::parse(&self.server.trusted_proxies) {
             return Err(ConfigError::invalid(

@@ -30,8 +30,13 @@ impl GeneratedSecrets {
         }
     }
 
-    /// Reads `<dir>/secrets.toml`, creating it (and `dir`) with fresh secrets when missing.
+    /// Reads `<dir>/secrets.toml`, creating it (and `dir`, 0700) with fresh secrets when
+    /// missing.
     pub fn load_or_create(dir: &Path) -> Result<Self, ConfigError> {
+        crate::files::private_dir(dir).map_err(|source| ConfigError::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let path = dir.join("secrets.toml");
         match std::fs::read_to_string(&path) {
             Ok(text) => {
@@ -53,7 +58,7 @@ impl GeneratedSecrets {
                 })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(dir).map_err(|source| ConfigError::Read {
+                crate::files::private_dir(dir).map_err(|source| ConfigError::Read {
                     path: dir.to_path_buf(),
                     source,
                 })?;

@@ -183,12 +183,12 @@ impl DbPool {
             .or_else(|| url.strip_prefix("sqlite:"))
             .or_else(|| (url.ends_with(".db") || url == ":memory:").then_some(url))
             .ok_or_else(|| DbError::Url(url.to_string()))?;
-        if let Some(dir) = std::path::Path::new(path).parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir).map_err(|source| DbError::Dir {
-                path: dir.display().to_string(),
-                source,
+        if path != ":memory:" {
+            crate::files::private_sqlite(std::path::Path::new(path)).map_err(|source| {
+                DbError::Dir {
+                    path: path.to_string(),
+                    source,
+                }
             })?;
         }
         // WAL lets readers run beside the writer. Switching needs an exclusive lock, so it is

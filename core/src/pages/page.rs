@@ -338,8 +338,13 @@ impl Page {
                 v.to_ascii_lowercase()
                     .starts_with("application/x-www-form-urlencoded")
             });
-        let Some(bytes) = crate::server::read_body(body, MAX_FORM_BYTES, false).await else {
-            return Err(self.refuse(StatusCode::PAYLOAD_TOO_LARGE, "pages-error-too-large"));
+        let timeout = std::time::Duration::from_secs(self.host().config.server.body_timeout_secs);
+        let bytes = match crate::server::read_body(body, MAX_FORM_BYTES, false, timeout).await {
+            Ok(bytes) => bytes,
+            Err(crate::server::BodyError::TooLarge) => {
+                return Err(self.refuse(StatusCode::PAYLOAD_TOO_LARGE, "pages-error-too-large"));
+            }
+            Err(_) => return Err(self.refuse(StatusCode::REQUEST_TIMEOUT, "pages-error-timeout")),
         };
         if !urlencoded {
             return Err(self.refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "pages-error-bad-form"));
@@ -380,36 +385,18 @@ impl Page {
         field: &str,
         limit: usize,
     ) -> Result<Option<Vec<u8>>, Refused> {
-        use futures_util::StreamExt;
         let cross_site = req
             .headers()
             .get("sec-fetch-site")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v == "cross-site");
-        let mut parts = actix_multipart::Multipart::new(req.headers(), body);
-        let mut csrf = String::new();
-        let mut file: Option<Vec<u8>> = None;
-        while let Some(part) = parts.next().await {
-            let Ok(mut part) = part else {
-                return Err(self.refuse(StatusCode::BAD_REQUEST, "pages-error-bad-form"));
-            };
-            let name = part.name().unwrap_or_default().to_string();
-            let max = if name == field { limit } else { 4096 };
-            let bytes = match part.bytes(max).await {
-                Ok(Ok(b)) => b,
-                Ok(Err(_)) => {
-                    return Err(self.refuse(StatusCode::BAD_REQUEST, "pages-error-bad-form"));
-                }
-                Err(_) => {
-                    return Err(self.refuse(StatusCode::PAYLOAD_TOO_LARGE, "pages-error-too-large"));
-                }
-            };
-            if name == "csrf" {
-                csrf = String::from_utf8_lossy(&bytes).into_owned();
-            } else if name == field && !bytes.is_empty() {
-                file = Some(bytes.to_vec());
-            }
-        }
+        let timeout = std::time::Duration::from_secs(self.host().config.server.body_timeout_secs);
+        let parsed = tokio::time::timeout(timeout, read_multipart(req, body, field, limit)).await;
+        let (csrf, file) = match parsed {
+            Ok(Ok(parts)) => parts,
+            Ok(Err((status, id))) => return Err(self.refuse(status, id)),
+            Err(_) => return Err(self.refuse(StatusCode::REQUEST_TIMEOUT, "pages-error-timeout")),
+        };
         let device = self.caller.client.device_id.as_deref().unwrap_or_default();
         let fresh_device = self.cookies.iter().any(|c| c.name() == DEVICE);
         if cross_site
@@ -557,6 +544,38 @@ impl Page {
         }
         r.body(html)
     }
+}
+
+/// The `csrf` field and the bytes of file field `field` of a multipart body; other fields are
+/// read and dropped (at most 4 KiB each).
+async fn read_multipart(
+    req: &HttpRequest,
+    body: web::Payload,
+    field: &str,
+    limit: usize,
+) -> Result<(String, Option<Vec<u8>>), (StatusCode, &'static str)> {
+    use futures_util::StreamExt;
+    let mut parts = actix_multipart::Multipart::new(req.headers(), body);
+    let mut csrf = String::new();
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(part) = parts.next().await {
+        let Ok(mut part) = part else {
+            return Err((StatusCode::BAD_REQUEST, "pages-error-bad-form"));
+        };
+        let name = part.name().unwrap_or_default().to_string();
+        let max = if name == field { limit } else { 4096 };
+        let bytes = match part.bytes(max).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(_)) => return Err((StatusCode::BAD_REQUEST, "pages-error-bad-form")),
+            Err(_) => return Err((StatusCode::PAYLOAD_TOO_LARGE, "pages-error-too-large")),
+        };
+        if name == "csrf" {
+            csrf = String::from_utf8_lossy(&bytes).into_owned();
+        } else if name == field && !bytes.is_empty() {
+            file = Some(bytes.to_vec());
+        }
+    }
+    Ok((csrf, file))
 }
 
 /// The headers every page carries: no inline script, no framing, no caching of personal pages.

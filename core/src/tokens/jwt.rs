@@ -30,6 +30,18 @@ pub struct Claims {
     pub uni_id_version: Option<String>,
     pub iat: i64,
     pub exp: i64,
+    /// A random id, so two tokens issued to one user in the same second still differ (uni-id
+    /// clients read only the claims they know). Tokens from uni-id have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+}
+
+/// A fresh `jti`: 16 random bytes, hex.
+pub fn new_jti() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +130,7 @@ mod tests {
             uni_id_version: Some(UNI_ID_VERSION.into()),
             iat: 1_700_000_000,
             exp,
+            jti: None,
         }
     }
 

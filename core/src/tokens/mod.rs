@@ -86,6 +86,7 @@ pub fn issue_with_roles(
         uni_id_version: Some(jwt::UNI_ID_VERSION.to_string()),
         iat,
         exp: iat + expires_in,
+        jti: Some(jwt::new_jti()),
     };
     let token = jwt::sign(&claims, effective.token_secret.expose().as_bytes());
     let row = NewToken {

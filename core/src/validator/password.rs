@@ -146,7 +146,46 @@ fn default_policy(password: &str) -> Result<(), ApiError> {
     if is_common_password(password) {
         return Err(ApiError::new(ErrorCode::InvalidPassword).message("unid-password-too-common"));
     }
+    if is_repetitive_or_sequential(password) {
+        return Err(ApiError::new(ErrorCode::InvalidPassword).message("unid-password-too-simple"));
+    }
     Ok(())
+}
+
+/// NIST SP 800-63B's "repetitive or sequential characters": a password that is a short
+/// pattern repeated (`aaaaaaaa`, `12121212`, `abcabcab`), or no more than two runs of one
+/// character or of consecutive characters (`abcdefgh`, `11112222`, `1234abcd`, `87654321`).
+pub fn is_repetitive_or_sequential(password: &str) -> bool {
+    let chars: Vec<char> = password.chars().collect();
+    let repeated = (1..=4.min(chars.len() / 2))
+        .any(|k| chars.iter().enumerate().all(|(i, c)| *c == chars[i % k]));
+    if repeated {
+        return true;
+    }
+    // Greedy runs: each continues while the step between code points stays the same and is
+    // -1, 0 or +1.
+    let mut runs = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        runs += 1;
+        if runs > 2 {
+            return false;
+        }
+        let mut j = i + 1;
+        if j < chars.len() {
+            let step = i64::from(u32::from(chars[j])) - i64::from(u32::from(chars[i]));
+            if (-1..=1).contains(&step) {
+                while j + 1 < chars.len()
+                    && i64::from(u32::from(chars[j + 1])) - i64::from(u32::from(chars[j])) == step
+                {
+                    j += 1;
+                }
+                j += 1;
+            }
+        }
+        i = j;
+    }
+    true
 }
 
 /// The shipped list (`core/data/common-passwords.txt`): lower-case, one per line, `#` comments.
