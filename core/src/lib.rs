@@ -19,6 +19,8 @@ pub mod outbound;
 pub mod pages;
 pub mod passwords;
 pub mod plugin;
+#[cfg(test)]
+mod properties;
 pub mod secret;
 pub mod server;
 pub mod throttle;

@@ -18,6 +18,7 @@ mod browser;
 mod captcha;
 mod cli;
 mod connections;
+mod cors;
 mod email;
 mod health;
 mod login;
@@ -42,6 +43,7 @@ fn all_cases() -> Vec<Case> {
         captcha::cases(),
         cli::cases(),
         connections::cases(),
+        cors::cases(),
         email::cases(),
         health::cases(),
         login::cases(),

@@ -8,6 +8,7 @@
 pub mod call;
 pub mod client_info;
 pub mod client_ip;
+pub mod cors;
 pub mod methods;
 
 use std::panic::AssertUnwindSafe;
@@ -39,11 +40,16 @@ async fn uni_id_co(
     request: HttpRequest,
     body: web::Payload,
 ) -> HttpResponse {
+    if request.method() == Method::OPTIONS {
+        return cors::preflight(&host, &request);
+    }
     let fallback = accept_language(request.headers());
-    match handle(&host, &method, &request, body).await {
+    let mut response = match handle(&host, &method, &request, body).await {
         Ok((reply, auth)) => success(reply, auth),
         Err((locale, e)) => failure(&host, locale.unwrap_or(fallback), &method, e),
-    }
+    };
+    cors::decorate(&host, &request, &mut response);
+    response
 }
 
 type Failed = (Option<Locale>, ApiError);
@@ -98,10 +104,17 @@ async fn handle(
             .and_then(Value::as_str),
     );
     let fail = |e: ApiError| (Some(locale), e);
+    if let Some(c) = &raw_client {
+        crate::validator::refuse_control_chars(c, "clientInfo").map_err(fail)?;
+    }
     let client =
         ClientInfo::parse(raw_client.as_ref(), client_ip.to_string(), user_agent).map_err(fail)?;
     let token = match body.remove("uniIdToken") {
         None | Some(Value::Null) => String::new(),
+        // A token is base64url and dots; anything else cannot be one.
+        Some(Value::String(t)) if t.chars().any(char::is_control) => {
+            return Err(fail(ApiError::new(ErrorCode::CheckTokenFailed)));
+        }
         Some(Value::String(t)) => t,
         Some(_) => {
             return Err(fail(

@@ -80,6 +80,9 @@ pub struct ServerConfig {
     pub keep_alive_secs: u64,
     /// Open connections at most, over all workers; more wait in the listen queue.
     pub max_connections: usize,
+    /// Origins whose pages may call uni-id-co from a browser (CORS), e.g.
+    /// `["https://app.example.com"]`; `["*"]` for any. Empty: none.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -96,6 +99,7 @@ impl Default for ServerConfig {
             body_timeout_secs: 15,
             keep_alive_secs: 5,
             max_connections: 10_000,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -400,6 +404,18 @@ impl Config {
             if !(1..=3600).contains(&v) {
                 return Err(ConfigError::invalid(key, "seconds, from 1 to 3600"));
             }
+        }
+        if let Some((i, bad)) = self
+            .server
+            .cors_origins
+            .iter()
+            .enumerate()
+            .find(|(_, o)| !crate::api::cors::valid_origin(o))
+        {
+            return Err(ConfigError::invalid(
+                format!("server.corsOrigins[{i}]"),
+                format!("an origin such as \"https://app.example.com\" or \"*\", not {bad:?}"),
+            ));
         }
         if self.server.max_connections == 0 {
             return Err(ConfigError::invalid("server.maxConnections", "at least 1"));

@@ -596,9 +596,9 @@ fn session_cookie(host: &Host, token: &IssuedToken) -> Cookie<'static> {
     host.site.cookies.session(&token.token, secs)
 }
 
-/// Control characters (other than tab and newlines) are refused in every form field.
+/// Control characters are refused in every form field, as in every API parameter.
 fn is_forbidden_char(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+    crate::validator::is_forbidden(c)
 }
 
 #[derive(Template)]

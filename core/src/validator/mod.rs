@@ -96,6 +96,7 @@ impl Validator {
     /// (missing, `null`, or a string that is blank after trimming) fail required keys with
     /// `uni-id-param-required` and skip optional ones.
     pub fn validate(&self, params: &Value, schema: &Schema) -> Result<(), ApiError> {
+        refuse_control_chars(params, "")?;
         let Some(params) = params.as_object() else {
             return Err(ApiError::new(ErrorCode::InvalidParam).detail("params is not an object"));
         };
@@ -229,4 +230,57 @@ fn is_empty(value: &Value) -> bool {
 /// does not) and U+0085 (Rust strips it, JS does not).
 fn js_trim(s: &str) -> &str {
     s.trim_matches(|c: char| c == '\u{FEFF}' || (c != '\u{85}' && c.is_whitespace()))
+}
+
+/// Control characters other than tab, line feed and carriage return (NUL above all) are in no
+/// uni-id identifier, code or name; PostgreSQL cannot store NUL at all. A string holding one,
+/// anywhere in `value`, is `uni-id-invalid-param` naming it (`prefix` + its path).
+pub fn refuse_control_chars(value: &Value, prefix: &str) -> Result<(), ApiError> {
+    match find_control_char(value) {
+        None => Ok(()),
+        Some(path) => Err(ApiError::new(ErrorCode::InvalidParam)
+            .message("unid-control-character")
+            .arg(
+                "param",
+                match (prefix.is_empty(), path.is_empty()) {
+                    (true, _) => path,
+                    (false, true) => prefix.to_string(),
+                    (false, false) => format!("{prefix}.{path}"),
+                },
+            )),
+    }
+}
+
+/// C0 controls (but tab and the two line ends) and DEL; C1 controls such as U+0085 pass, as in
+/// uni-id, and PostgreSQL stores them.
+pub(crate) fn is_forbidden(c: char) -> bool {
+    (c <= '\u{1f}' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}'
+}
+
+/// The path (`a.b[2]`) of the first string holding a forbidden control character.
+fn find_control_char(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if s.chars().any(is_forbidden) => Some(String::new()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_control_char(v).map(|rest| format!("[{i}]{}", dotted(&rest)))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let k_bad = k.chars().any(is_forbidden);
+            let key: String = k.chars().filter(|c| !is_forbidden(*c)).take(64).collect();
+            if k_bad {
+                return Some(key);
+            }
+            find_control_char(v).map(|rest| format!("{key}{}", dotted(&rest)))
+        }),
+        _ => None,
+    }
+}
+
+fn dotted(rest: &str) -> String {
+    if rest.is_empty() || rest.starts_with('[') {
+        rest.to_string()
+    } else {
+        format!(".{rest}")
+    }
 }
