@@ -17,6 +17,9 @@ testMode = true
 [server]
 dataDir = "$WORK/data"
 listen = "127.0.0.1:$PORT"
+[throttle]
+captchaPerIpPerMinute = 100000
+registerPerIpPerHour = 100000
 [pages]
 setPasswordAfterLogin = { allowSkip = true }
 [pages.agreements]

@@ -105,6 +105,8 @@ error_codes! {
     CodeSendLimit = "unid-code-send-limit";
     // unid: the SMS / mail provider failed to take the message.
     CodeSendFailed = "unid-code-send-failed";
+    // unid: too much anonymous work from one IP (captchas, registrations).
+    RateLimited = "unid-rate-limited";
     // uni-captcha (spec §2.3): returned with their numeric `code`.
     CaptchaCreateFail = "uni-captcha-create-fail", numeric = 10001;
     CaptchaRefreshFail = "uni-captcha-refresh-fail", numeric = 10003;

@@ -70,6 +70,7 @@ uni-captcha-create-success = Captcha created
 unid-unknown-method = Unsupported method: { $method }
 unid-malformed-json = Request body is not valid JSON
 unid-control-character = Parameter { $param } contains a control character that is not allowed
+unid-rate-limited = Too many requests, please try again later
 unid-body-timeout = The request body did not arrive in time
 unid-body-too-large = Request body is too large, the limit is { $limit } bytes
 unid-invalid-client-info = Invalid clientInfo: { $param }

@@ -70,6 +70,7 @@ uni-captcha-create-success = 验证码获取成功
 unid-unknown-method = 不支持的方法: { $method }
 unid-malformed-json = 请求体不是有效的JSON
 unid-control-character = 参数{ $param }含有不允许的控制字符
+unid-rate-limited = 操作过于频繁，请稍后再试
 unid-body-timeout = 请求体未在规定时间内传完
 unid-body-too-large = 请求体过大，最大 { $limit } 字节
 unid-invalid-client-info = clientInfo 不合法: { $param }

@@ -11,6 +11,7 @@ mod support;
 #[path = "../../docs/example_plugin.rs"]
 mod example_plugin;
 
+mod abuse;
 mod account;
 mod admin;
 mod bad_input;
@@ -36,6 +37,7 @@ use support::cases::Case;
 
 fn all_cases() -> Vec<Case> {
     [
+        abuse::cases(),
         account::cases(),
         admin::cases(),
         bad_input::cases(),

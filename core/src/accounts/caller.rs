@@ -56,6 +56,7 @@ impl Caller {
             effective: &self.effective,
             client: &self.client,
             token: &self.token,
+            throttle: &self.host.config.throttle,
         }
     }
 

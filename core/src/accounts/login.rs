@@ -223,6 +223,7 @@ pub async fn login(call: Caller, input: PasswordLogin) -> ApiResult<SignedIn> {
                 effective: &effective,
                 client: &client,
                 token: &token,
+                throttle: &host.config.throttle,
             };
             let issued = finish_login(conn, origin, &user, changes, &subject)?;
             Ok(Ok(SignedIn {
@@ -247,6 +248,7 @@ pub fn finish_login(
         effective,
         client,
         token: request_token,
+        ..
     } = origin;
     // Both callers already hold a write transaction and propagate this function's errors.
     let token = conn.join_write_tx(|conn| {

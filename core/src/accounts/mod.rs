@@ -29,6 +29,8 @@ pub struct Origin<'a> {
     pub client: &'a ClientInfo,
     /// The token the request carried ('' when none): a new login or registration revokes it.
     pub token: &'a str,
+    /// unid's limits (registrations per IP among them).
+    pub throttle: &'a crate::config::ThrottleConfig,
 }
 
 /// A session just begun by a login or a registration (uni-id answers `uid`, `newToken`,

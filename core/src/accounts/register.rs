@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::accounts::log::{self, Subject};
 use crate::accounts::{Caller, Origin, SignedIn, find_user};
 use crate::captcha::{self, CaptchaCtx};
+use crate::db::models::throttles::{self, Counter, Window};
 use crate::db::models::users::{self, NewUser, UserQuery};
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -197,7 +198,23 @@ fn create(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult
         effective,
         client,
         token: request_token,
+        throttle,
     } = origin;
+    // Registrations per IP per hour, counted inside this transaction: a registration that fails
+    // later rolls its hit back, so only accounts made count.
+    let key = format!("register-ip:{}", client.client_ip);
+    let hits = throttles::hit_all(
+        conn,
+        &[Counter {
+            key: &key,
+            window_ms: 3_600_000,
+            mode: Window::Fixed,
+        }],
+        now,
+    )?;
+    if hits.first().copied().unwrap_or(0) > i64::from(throttle.register_per_ip_per_hour) {
+        return Err(ApiError::new(ErrorCode::RateLimited).detail("registrations per IP per hour"));
+    }
     let user = &mut reg.user;
     user.id = crate::ids::new_id(now);
     user.username = user.username.take().map(|u| u.to_lowercase());

@@ -73,8 +73,25 @@ pub async fn issue_image(
     }
     let now = host.clock.now_ms();
     let worker = host.clone();
+    let limit = i64::from(host.config.throttle.captcha_per_ip_per_minute);
     host.db
         .run(move |conn| {
+            // Counted before any drawing: a flood costs one upsert per call, nothing more.
+            let key = format!("captcha-ip:{ip}");
+            let hits = crate::db::models::throttles::hit_all(
+                conn,
+                &[crate::db::models::throttles::Counter {
+                    key: &key,
+                    window_ms: 60_000,
+                    mode: crate::db::models::throttles::Window::Fixed,
+                }],
+                now,
+            )?;
+            if hits.first().copied().unwrap_or(0) > limit {
+                return Err(
+                    ApiError::new(ErrorCode::RateLimited).detail("captchas per IP per minute")
+                );
+            }
             let cx = CaptchaCtx::of(&worker, now);
             if refresh {
                 self::refresh(conn, &cx, &device, &scene, &ip)

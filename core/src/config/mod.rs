@@ -179,6 +179,10 @@ pub struct ThrottleConfig {
     pub ip_lock_after: u32,
     /// Seconds.
     pub ip_window: u64,
+    /// `createCaptcha` / `refreshCaptcha` (and page captchas) per IP per minute.
+    pub captcha_per_ip_per_minute: u32,
+    /// Accounts registered from one IP per hour (every way of registering).
+    pub register_per_ip_per_hour: u32,
 }
 
 impl Default for ThrottleConfig {
@@ -189,6 +193,8 @@ impl Default for ThrottleConfig {
             account_window: 3600,
             ip_lock_after: 100,
             ip_window: 3600,
+            captcha_per_ip_per_minute: 60,
+            register_per_ip_per_hour: 60,
         }
     }
 }
@@ -444,6 +450,11 @@ impl Config {
             ("throttle.accountCaptchaAfter", t.account_captcha_after),
             ("throttle.accountLockAfter", t.account_lock_after),
             ("throttle.ipLockAfter", t.ip_lock_after),
+            (
+                "throttle.captchaPerIpPerMinute",
+                t.captcha_per_ip_per_minute,
+            ),
+            ("throttle.registerPerIpPerHour", t.register_per_ip_per_hour),
         ] {
             if v == 0 {
                 return Err(ConfigError::invalid(key, "at least 1"));

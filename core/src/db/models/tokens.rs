@@ -83,3 +83,10 @@ pub fn count_of(conn: &mut DbConn, user_id: &str) -> QueryResult<i64> {
         tokens::table.filter(tokens::user_id.eq(user_id)).count().get_result(conn)
     })
 }
+
+/// Deletes tokens that expired before `now_secs` (they can only be refused anyway).
+pub fn purge_expired(conn: &mut DbConn, now_secs: i64) -> QueryResult<usize> {
+    db_run!(conn: {
+        diesel::delete(tokens::table.filter(tokens::exp.lt(now_secs))).execute(conn)
+    })
+}
