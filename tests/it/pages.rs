@@ -752,6 +752,16 @@ async fn password_login_asks_for_a_captcha_after_failures(backend: Backend) {
         )
         .await;
     assert_eq!(done.status, 303, "{:?}", done.error());
+    // The browser is now a known device of the account (issue 8): it keeps a device token.
+    let known = done
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("unid_known_device=dev1."))
+        .expect("a device token cookie");
+    assert!(
+        known.contains("HttpOnly") && known.contains("SameSite=Lax"),
+        "{known}"
+    );
 }
 
 async fn nickname_and_password_change_from_the_profile(backend: Backend) {

@@ -1,5 +1,5 @@
-//! Password-error limits (spec §7) and the two limits unid adds: per account across IPs and
-//! per IP across accounts. Requests come from different loopback addresses to act as
+//! Password-error limits (spec §7) and what unid adds: per account across IPs an escalation
+//! the owner can pass (captcha, delay, known devices), and per IP across accounts a lock. Requests come from different loopback addresses to act as
 //! different clients.
 
 use serde_json::{Value, json};
@@ -11,7 +11,8 @@ use crate::support::{Backend, TEST_MODE_CAPTCHA, TestApp};
 pub fn cases() -> Vec<Case> {
     cases![
         six_failures_lock_the_account_for_that_ip_until_an_hour_after_the_last,
-        failures_from_many_ips_require_a_captcha_then_lock_the_account,
+        failures_from_many_ips_require_a_captcha_then_slow_down_but_never_lock,
+        an_attack_from_many_ips_does_not_lock_the_owner_out,
         one_ip_failing_on_many_accounts_is_locked,
         behind_a_trusted_proxy_limits_and_logs_see_the_forwarded_client,
     ]
@@ -19,12 +20,16 @@ pub fn cases() -> Vec<Case> {
 
 /// A login attempt from `ip` that always brings a fresh captcha, so only the limits decide.
 async fn attempt(app: &TestApp, ip: &str, username: &str, password: &str) -> Value {
+    // One device per address, so concurrent clients do not replace each other's captcha.
+    let device = json!({ "deviceId": format!("device-{ip}") });
     app.call("createCaptcha")
+        .client(device.clone())
         .sent_from(ip)
         .params(json!({"scene": "login-by-pwd"}))
         .send()
         .await;
     app.call("login")
+        .client(device)
         .sent_from(ip)
         .params(json!({"username": username, "password": password, "captcha": TEST_MODE_CAPTCHA}))
         .send()
@@ -61,9 +66,9 @@ async fn six_failures_lock_the_account_for_that_ip_until_an_hour_after_the_last(
     );
 }
 
-async fn failures_from_many_ips_require_a_captcha_then_lock_the_account(backend: Backend) {
+async fn failures_from_many_ips_require_a_captcha_then_slow_down_but_never_lock(backend: Backend) {
     let app = TestApp::builder(backend)
-        .config("[throttle]\naccountCaptchaAfter = 2\naccountLockAfter = 4\naccountWindow = 600")
+        .config("[throttle]\naccountCaptchaAfter = 2\naccountDelayAfter = 4\naccountDelayStepMs = 300\naccountDelayMaxMs = 600\naccountWindow = 600")
         .start()
         .await;
     app.register("bob", "Secret-Pass-123").await;
@@ -82,19 +87,120 @@ async fn failures_from_many_ips_require_a_captcha_then_lock_the_account(backend:
         .send()
         .await;
     assert_eq!(r["errCode"], "uni-id-captcha-required");
-    for i in 2..4 {
+    for i in 2..6 {
         let ip = format!("127.0.1.{}", i + 1);
         assert_eq!(
             attempt(&app, &ip, "bob", "wrong").await["errCode"],
             "uni-id-password-error"
         );
     }
+    // Past accountDelayAfter every attempt waits (here at most 600 ms), and the owner still
+    // gets in.
+    let started = std::time::Instant::now();
     let r = attempt(&app, "127.0.1.51", "bob", "Secret-Pass-123").await;
-    assert_eq!(r["errCode"], "uni-id-password-error-exceed-limit");
-    app.advance_secs(601);
+    assert_eq!(r["errCode"], 0, "{r}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(600),
+        "the attempt waited: {:?}",
+        started.elapsed()
+    );
+}
+
+/// Issue 8, item 1: 500 wrong passwords from 50 IPs must not lock the owner out: from a new IP
+/// they pass with a captcha, and from a device that signed in before without one.
+async fn an_attack_from_many_ips_does_not_lock_the_owner_out(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .config(
+            "passwordErrorLimit = 20\n[throttle]\naccountDelayStepMs = 1\naccountDelayMaxMs = 20",
+        )
+        .start()
+        .await;
+    app.register("owner", "Secret-Pass-123").await;
+    // The owner signed in before, on their own device, and kept its device token.
+    let first = app
+        .call("login")
+        .client(json!({"deviceId": "owners-phone"}))
+        .sent_from("127.0.9.1")
+        .params(json!({"username": "owner", "password": "Secret-Pass-123"}))
+        .send()
+        .await;
+    assert_eq!(first["errCode"], 0, "{first}");
+    let device_token = first["deviceToken"]
+        .as_str()
+        .expect("a device token")
+        .to_string();
+
+    let attackers = (0..50).map(|i| {
+        let app = &app;
+        async move {
+            let ip = format!("127.0.2.{}", i + 1);
+            for _ in 0..10 {
+                let r = attempt(app, &ip, "owner", "guess-Guess-1").await;
+                assert_eq!(r["errCode"], "uni-id-password-error", "{r}");
+            }
+        }
+    });
+    futures_util::future::join_all(attackers).await;
+
+    // Another account's device token, or a forged one, does not help.
+    let r = app
+        .call("login")
+        .sent_from("127.0.3.3")
+        .params(json!({"username": "owner", "password": "Secret-Pass-123", "deviceToken": "dev1.x.1.y.z"}))
+        .send()
+        .await;
+    assert_eq!(r["errCode"], "uni-id-captcha-required");
+    // From the known device, anywhere: no captcha.
+    let r = app
+        .call("login")
+        .client(json!({"deviceId": "owners-phone"}))
+        .sent_from("127.0.3.2")
+        .params(json!({"username": "owner", "password": "Secret-Pass-123", "deviceToken": device_token}))
+        .send()
+        .await;
+    assert_eq!(r["errCode"], 0, "a known device needs no captcha: {r}");
+    let attack = |round: u8| {
+        let app = &app;
+        futures_util::future::join_all((0..50).map(move |i| async move {
+            let ip = format!("127.{round}.2.{}", i + 1);
+            for _ in 0..10 {
+                attempt(app, &ip, "owner", "guess-Guess-1").await;
+            }
+        }))
+    };
+    attack(4).await;
+    // From a new IP: a captcha is required, then the right password works.
+    let r = app
+        .call("login")
+        .sent_from("127.0.3.1")
+        .params(json!({"username": "owner", "password": "Secret-Pass-123"}))
+        .send()
+        .await;
+    assert_eq!(r["errCode"], "uni-id-captcha-required", "{r}");
+    let r = attempt(&app, "127.0.3.1", "owner", "Secret-Pass-123").await;
+    assert_eq!(r["errCode"], 0, "the owner gets in: {r}");
+
+    // A device token is not a skeleton key: one used for passwordErrorLimit wrong guesses is
+    // trusted no more, under the next attack.
+    for _ in 0..20 {
+        let r = app
+            .call("login")
+            .sent_from("127.0.3.4")
+            .params(json!({"username": "owner", "password": "wrong-Wrong-1", "deviceToken": device_token}))
+            .send()
+            .await;
+        assert_ne!(r["errCode"], 0);
+    }
+    attack(5).await;
+    let r = app
+        .call("login")
+        .sent_from("127.0.3.5")
+        .params(json!({"username": "owner", "password": "Secret-Pass-123", "deviceToken": device_token}))
+        .send()
+        .await;
     assert_eq!(
-        attempt(&app, "127.0.1.51", "bob", "Secret-Pass-123").await["errCode"],
-        0
+        r["errCode"], "uni-id-captcha-required",
+        "a worn-out token: {r}"
     );
 }
 

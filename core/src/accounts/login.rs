@@ -11,13 +11,13 @@
 //! [`throttle`]: crate::throttle
 
 use crate::accounts::log::{self, Subject};
-use crate::accounts::{Caller, Origin, SignedIn, find_user, status_error};
+use crate::accounts::{Caller, Origin, SignedIn, device, find_user, status_error};
 use crate::captcha::{self, CaptchaCtx};
 use crate::db::DbConn;
 use crate::db::models::users::{self, UserChanges, UserQuery, UserRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::secret::Secret;
-use crate::throttle::{LoginKeys, LoginThrottle, Verdict};
+use crate::throttle::{LoginKeys, LoginThrottle};
 use crate::tokens::{self, IssuedToken};
 use crate::validator::{Field, MAX_PASSWORD_BYTES, Schema};
 
@@ -29,6 +29,7 @@ pub static LOGIN_SCHEMA: &Schema = &[
     ("email", Field::optional("email")),
     ("password", Field::required("string")),
     ("captcha", Field::optional("string")),
+    ("deviceToken", Field::optional("string")),
 ];
 
 /// `login`'s parameters: exactly one identifier, the password, and the captcha answer when the
@@ -40,6 +41,10 @@ pub struct PasswordLogin {
     pub email: Option<String>,
     pub password: String,
     pub captcha: Option<String>,
+    /// The device token of an earlier sign-in on this device (see [`device`]).
+    ///
+    /// [`device`]: crate::accounts::device
+    pub device_token: Option<String>,
 }
 
 /// What the first database step found.
@@ -60,6 +65,7 @@ pub async fn login(call: Caller, input: PasswordLogin) -> ApiResult<SignedIn> {
         email,
         password,
         captcha: answer,
+        device_token,
     } = input;
     // Stored as E.164; the validator already checked uni-id's mainland rule.
     let mobile = mobile.and_then(|m| crate::accounts::phone::to_e164(&m));
@@ -106,7 +112,7 @@ pub async fn login(call: Caller, input: PasswordLogin) -> ApiResult<SignedIn> {
     let now = call.now();
 
     // Step 1: limits, captcha and the account, in one trip to the database.
-    let (target, keys) = host
+    let (target, keys, verdict) = host
         .db
         .run({
             let host = host.clone();
@@ -129,19 +135,39 @@ pub async fn login(call: Caller, input: PasswordLogin) -> ApiResult<SignedIn> {
                     Target::User(u) | Target::Conflict(u) | Target::Elsewhere(u) => u.id.clone(),
                     Target::None => format!("unknown:{identifier}"),
                 };
-                let keys = LoginKeys::new(&account, &client.client_ip);
+                let device = match (&target, device_token.as_deref()) {
+                    (Target::User(u) | Target::Conflict(u) | Target::Elsewhere(u), Some(t)) => {
+                        device::verify(
+                            &host.settings.code_secret,
+                            t,
+                            &u.id,
+                            now,
+                            host.config.throttle.device_token_days,
+                        )
+                    }
+                    _ => None,
+                };
+                let keys = LoginKeys::new(&account, &client.client_ip, device.as_deref());
                 let throttle = LoginThrottle {
                     config: &host.config.throttle,
                     effective: &effective,
                     now,
                 };
                 let verdict = throttle.verdict(conn, &keys)?;
-                if verdict == Verdict::Locked {
+                if verdict.locked {
                     log::write(conn, &client, now, log::LOGIN, false, &subject);
                     return Err(ApiError::new(ErrorCode::PasswordErrorExceedLimit));
                 }
-                let need_captcha = verdict == Verdict::CaptchaRequired
-                    || captcha::needed_by_log(conn, now, &client.client_ip, &subject, log::LOGIN)?;
+                // A device that signed in before is exempt from the captcha rules too.
+                let need_captcha = !verdict.known_device
+                    && (verdict.captcha
+                        || captcha::needed_by_log(
+                            conn,
+                            now,
+                            &client.client_ip,
+                            &subject,
+                            log::LOGIN,
+                        )?);
                 if need_captcha {
                     captcha::require(
                         conn,
@@ -151,10 +177,15 @@ pub async fn login(call: Caller, input: PasswordLogin) -> ApiResult<SignedIn> {
                         answer.as_deref(),
                     )?;
                 }
-                Ok((target, keys))
+                Ok((target, keys, verdict))
             }
         })
         .await?;
+    // The account is under attack from elsewhere: this attempt waits (without holding a
+    // connection or a thread), so guessing slows down while the owner still gets in.
+    if verdict.delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(verdict.delay_ms)).await;
+    }
 
     // Step 2: the password, on the hashing pool. Every branch does one verification.
     let secret = Secret::new(password);
@@ -197,7 +228,7 @@ pub async fn login(call: Caller, input: PasswordLogin) -> ApiResult<SignedIn> {
                 Ok(Err(ApiError::new(code)))
             };
             if !verification.ok {
-                throttle.record_failure(conn, &keys)?;
+                throttle.record_failure(conn, &keys, &verdict)?;
                 return fail(conn, ErrorCode::PasswordError);
             }
             throttle.record_success(conn, &keys)?;
@@ -230,6 +261,7 @@ pub async fn login(call: Caller, input: PasswordLogin) -> ApiResult<SignedIn> {
                 uid: user.id.clone(),
                 token: issued,
                 password_confirmed: user.password.is_some(),
+                device_token: Some(device::issue(&host.settings.code_secret, &user.id, now)),
             }))
         })
     })

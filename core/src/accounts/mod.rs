@@ -6,6 +6,7 @@ pub mod admin;
 pub mod bind;
 pub mod caller;
 pub mod client;
+pub mod device;
 pub mod log;
 pub mod login;
 pub mod phone;
@@ -41,6 +42,8 @@ pub struct SignedIn {
     pub token: crate::tokens::IssuedToken,
     /// Whether the account has a password (uni-id-pages offers to set one when not).
     pub password_confirmed: bool,
+    /// A password login's device token (see [`device`]); `None` for other sign-ins.
+    pub device_token: Option<String>,
 }
 
 /// `findUser` (spec §1.2): every match, and those allowed in the current app.

@@ -279,6 +279,7 @@ fn create(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult
         uid: user.id.clone(),
         token,
         password_confirmed: user.password.is_some(),
+        device_token: None,
     })
 }
 

@@ -98,6 +98,7 @@ pub fn login_or_register(
                     uid,
                     token,
                     password_confirmed,
+                    ..
                 } = register_known_free(conn, origin, reg)?;
                 Ok(Unified {
                     kind: LoginType::Register,

@@ -169,9 +169,15 @@ pub struct ThrottleConfig {
     /// Failed logins of one account (from any IP) within `accountWindow` after which a captcha
     /// is always required.
     pub account_captcha_after: u32,
-    /// Failed logins of one account (from any IP) within `accountWindow` after which it is
-    /// locked until the window ends.
-    pub account_lock_after: u32,
+    /// Failed logins of one account (from devices it has not signed in on) within
+    /// `accountWindow` after which each further attempt waits: `accountDelayStepMs` more per
+    /// failure, at most `accountDelayMaxMs`. The account is never locked for everyone.
+    pub account_delay_after: u32,
+    pub account_delay_step_ms: u64,
+    pub account_delay_max_ms: u64,
+    /// Days a device token (issued at a password login) exempts its device from the account's
+    /// captcha and delays.
+    pub device_token_days: u64,
     /// Seconds.
     pub account_window: u64,
     /// Failed logins from one IP (any account) within `ipWindow` after which that IP is locked
@@ -189,7 +195,10 @@ impl Default for ThrottleConfig {
     fn default() -> Self {
         ThrottleConfig {
             account_captcha_after: 10,
-            account_lock_after: 100,
+            account_delay_after: 20,
+            account_delay_step_ms: 250,
+            account_delay_max_ms: 5000,
+            device_token_days: 180,
             account_window: 3600,
             ip_lock_after: 100,
             ip_window: 3600,
@@ -448,7 +457,7 @@ impl Config {
         let t = &self.throttle;
         for (key, v) in [
             ("throttle.accountCaptchaAfter", t.account_captcha_after),
-            ("throttle.accountLockAfter", t.account_lock_after),
+            ("throttle.accountDelayAfter", t.account_delay_after),
             ("throttle.ipLockAfter", t.ip_lock_after),
             (
                 "throttle.captchaPerIpPerMinute",

@@ -149,6 +149,7 @@ pub async fn password_submit(
     let mut input = PasswordLogin {
         password: form.password,
         captcha: form.captcha.filter(|c| !c.trim().is_empty()),
+        device_token: crate::pages::session::read(&req, crate::pages::session::KNOWN_DEVICE),
         ..Default::default()
     };
     let key = if account.contains('@') {

@@ -412,6 +412,11 @@ impl Page {
     pub fn sign_in(&mut self, signed_in: &SignedIn) {
         let cookie = session_cookie(self.host(), &signed_in.token);
         self.cookies.push(cookie);
+        if let Some(t) = &signed_in.device_token {
+            let days = self.host().config.throttle.device_token_days;
+            let cookie = self.host().site.cookies.known_device(t, days);
+            self.cookies.push(cookie);
+        }
     }
 
     /// Forgets the page session in the browser (the caller revokes the token).

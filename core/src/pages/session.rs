@@ -7,6 +7,9 @@
 //!   and the key the CSRF token of every form is derived from.
 //! - `unid_locale`: the language chosen with `?locale=`.
 //! - `unid_flash`: the id of a one-time notice shown on the page a form redirects to.
+//! - `unid_known_device`: the device token of the last password sign-in (see
+//!   `accounts::device`): attacks on the account from elsewhere never make this browser solve
+//!   a captcha or wait.
 //!
 //! None of them is readable by scripts.
 
@@ -22,6 +25,7 @@ pub const SESSION: &str = "unid_session";
 pub const DEVICE: &str = "unid_device";
 pub const LOCALE: &str = "unid_locale";
 pub const FLASH: &str = "unid_flash";
+pub const KNOWN_DEVICE: &str = "unid_known_device";
 
 /// A cookie's value, when present and plausible.
 pub fn read(req: &HttpRequest, name: &str) -> Option<String> {
@@ -76,6 +80,11 @@ impl CookieJar {
 
     pub fn locale(self, tag: &str) -> Cookie<'static> {
         self.base(LOCALE, tag.to_string(), Some(Duration::days(400)))
+    }
+
+    pub fn known_device(self, token: &str, days: u64) -> Cookie<'static> {
+        let days = i64::try_from(days).unwrap_or(400).min(400);
+        self.base(KNOWN_DEVICE, token.to_string(), Some(Duration::days(days)))
     }
 
     pub fn flash(self, id: &str) -> Cookie<'static> {

@@ -1,7 +1,9 @@
-//! Password-error throttling: uni-id's per-account-and-IP limit (spec §7) plus two limits it
-//! lacks — per account across all IPs (captcha, then a temporary lock) and per IP across all
-//! accounts (a temporary lock). Every counter lives in the `throttles` table and is updated by
-//! one atomic statement, so several instances count together; every lock ends with its window.
+//! Password-error throttling: uni-id's per-account-and-IP limit (spec §7) plus what it lacks —
+//! per account across all IPs an escalation its owner can always pass (a captcha, then a
+//! growing delay, and an exemption for devices that signed in before, see
+//! `accounts::device`), and per IP across all accounts a temporary lock. Every counter lives in
+//! the `throttles` table and is updated by one atomic statement, so several instances count
+//! together; every lock ends with its window.
 
 use crate::config::{Effective, ThrottleConfig};
 use crate::db::DbConn;
@@ -13,28 +15,36 @@ pub struct LoginKeys {
     pair: String,
     account: String,
     ip: String,
+    /// The presented device token's own counter, when it is valid for this account.
+    device: Option<String>,
 }
 
 impl LoginKeys {
     /// `account` is the user id, or for an unknown account the identifier that was tried, so
-    /// unknown accounts are throttled exactly like real ones.
-    pub fn new(account: &str, ip: &str) -> Self {
+    /// unknown accounts are throttled exactly like real ones. `device` is the nonce of a valid
+    /// device token for this account.
+    pub fn new(account: &str, ip: &str, device: Option<&str>) -> Self {
         let account = bounded(account);
         LoginKeys {
             pair: format!("pwd:{account}:{ip}"),
             account: format!("pwd-account:{account}"),
             ip: format!("pwd-ip:{ip}"),
+            device: device.map(|d| format!("pwd-device:{}", bounded(d))),
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Allowed,
-    /// The account has failed often from many places: always ask for a captcha.
-    CaptchaRequired,
-    /// Refuse without checking the password.
-    Locked,
+/// What a login attempt must get past before its password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Verdict {
+    /// Refuse without checking the password (`uni-id-password-error-exceed-limit`).
+    pub locked: bool,
+    /// Ask for a captcha whatever uni-id's own rule says.
+    pub captcha: bool,
+    /// Wait this long before answering.
+    pub delay_ms: u64,
+    /// The device token was honoured: its device is exempt from the account-wide measures.
+    pub known_device: bool,
 }
 
 pub struct LoginThrottle<'a> {
@@ -48,15 +58,19 @@ impl LoginThrottle<'_> {
         secs_to_ms(self.effective.password_error_retry_time)
     }
 
-    /// The three counters a password login is judged by: the account from this IP (uni-id's
-    /// sliding window), this IP, and the account from anywhere.
-    fn counters<'k>(&self, keys: &'k LoginKeys) -> [Counter<'k>; 3] {
+    fn pair<'k>(&self, keys: &'k LoginKeys) -> Counter<'k> {
+        Counter {
+            key: &keys.pair,
+            window_ms: self.pair_window(),
+            mode: Window::Sliding,
+        }
+    }
+
+    /// The counters of an attempt from a device the account does not know: the account from
+    /// this IP (uni-id's sliding window), this IP, and the account from anywhere.
+    fn unknown<'k>(&self, keys: &'k LoginKeys) -> [Counter<'k>; 3] {
         [
-            Counter {
-                key: &keys.pair,
-                window_ms: self.pair_window(),
-                mode: Window::Sliding,
-            },
+            self.pair(keys),
             Counter {
                 key: &keys.ip,
                 window_ms: secs_to_ms(self.config.ip_window),
@@ -70,31 +84,90 @@ impl LoginThrottle<'_> {
         ]
     }
 
+    /// The counters of an attempt with a valid device token: the pair, and the token's own.
+    fn known<'k>(&self, keys: &'k LoginKeys, device: &'k str) -> [Counter<'k>; 2] {
+        [
+            self.pair(keys),
+            Counter {
+                key: device,
+                window_ms: self.pair_window(),
+                mode: Window::Sliding,
+            },
+        ]
+    }
+
     pub fn verdict(&self, conn: &mut DbConn, keys: &LoginKeys) -> diesel::QueryResult<Verdict> {
-        let counts = throttles::peek_all(conn, &self.counters(keys), self.now)?;
+        let limit = i64::from(self.effective.password_error_limit);
+        if let Some(device) = &keys.device {
+            let counts = throttles::peek_all(conn, &self.known(keys, device), self.now)?;
+            let [pair, own] = counts[..] else {
+                unreachable!("one count per counter")
+            };
+            if pair >= limit {
+                return Ok(Verdict {
+                    locked: true,
+                    ..Verdict::default()
+                });
+            }
+            // A token used for many wrong guesses is trusted no more (until its window ends).
+            if own < limit {
+                return Ok(Verdict {
+                    known_device: true,
+                    ..Verdict::default()
+                });
+            }
+        }
+        let counts = throttles::peek_all(conn, &self.unknown(keys), self.now)?;
         let [pair, ip, account] = counts[..] else {
             unreachable!("one count per counter")
         };
-        if pair >= i64::from(self.effective.password_error_limit)
-            || ip >= i64::from(self.config.ip_lock_after)
-            || account >= i64::from(self.config.account_lock_after)
-        {
-            return Ok(Verdict::Locked);
+        if pair >= limit || ip >= i64::from(self.config.ip_lock_after) {
+            return Ok(Verdict {
+                locked: true,
+                ..Verdict::default()
+            });
         }
-        if account >= i64::from(self.config.account_captcha_after) {
-            return Ok(Verdict::CaptchaRequired);
-        }
-        Ok(Verdict::Allowed)
+        let after = i64::from(self.config.account_delay_after);
+        let delay_ms = if account >= after {
+            let steps = u64::try_from(account - after + 1).unwrap_or(u64::MAX);
+            steps
+                .saturating_mul(self.config.account_delay_step_ms)
+                .min(self.config.account_delay_max_ms)
+        } else {
+            0
+        };
+        Ok(Verdict {
+            captcha: account >= i64::from(self.config.account_captcha_after),
+            delay_ms,
+            ..Verdict::default()
+        })
     }
 
-    pub fn record_failure(&self, conn: &mut DbConn, keys: &LoginKeys) -> diesel::QueryResult<()> {
-        throttles::hit_all(conn, &self.counters(keys), self.now).map(|_| ())
+    /// A wrong password: a known device counts against its token and the pair only, so the
+    /// owner's typos never escalate the account; anyone else against the pair, the IP and the
+    /// account.
+    pub fn record_failure(
+        &self,
+        conn: &mut DbConn,
+        keys: &LoginKeys,
+        verdict: &Verdict,
+    ) -> diesel::QueryResult<()> {
+        match (&keys.device, verdict.known_device) {
+            (Some(device), true) => {
+                throttles::hit_all(conn, &self.known(keys, device), self.now).map(|_| ())
+            }
+            _ => throttles::hit_all(conn, &self.unknown(keys), self.now).map(|_| ()),
+        }
     }
 
     /// A correct password clears the account's counters, not the IP's: one good account must
     /// not let an IP reset its own limit.
     pub fn record_success(&self, conn: &mut DbConn, keys: &LoginKeys) -> diesel::QueryResult<()> {
-        throttles::reset_all(conn, &[&keys.pair, &keys.account])
+        let mut reset = vec![keys.pair.as_str(), keys.account.as_str()];
+        if let Some(d) = &keys.device {
+            reset.push(d);
+        }
+        throttles::reset_all(conn, &reset)
     }
 }
 

@@ -390,6 +390,7 @@ async fn login_submit(
                 uid: done.uid,
                 token: done.token,
                 password_confirmed: done.password_confirmed,
+                device_token: None,
             };
             page.after_sign_in(&signed_in, form.redirect.as_deref())
         }

@@ -19,6 +19,7 @@ async fn login(call: Call, params: Value) -> ApiResult<Reply> {
         email: opt_str(&params, "email"),
         password: req_str(&params, "password")?,
         captcha: opt_str(&params, "captcha"),
+        device_token: opt_str(&params, "deviceToken"),
     };
     Ok(signed_in_reply(&login::login(call, input).await?))
 }

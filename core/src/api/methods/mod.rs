@@ -112,11 +112,16 @@ impl MethodTable {
 
 /// The answer of every login and registration (spec §1.2 postLogin / postRegister).
 pub fn signed_in_reply(s: &SignedIn) -> Reply {
-    crate::reply! {
+    let mut reply = crate::reply! {
         "uid" => s.uid,
         "newToken" => s.token.to_json(),
         "passwordConfirmed" => s.password_confirmed,
+    };
+    // unid's addition: send it back as `deviceToken` with later logins from this device.
+    if let Some(t) = &s.device_token {
+        reply.insert("deviceToken".into(), serde_json::json!(t));
     }
+    reply
 }
 
 /// uni-id's answer to a unified login (SMS, e-mail code, one-click…): `{uid, newToken,
