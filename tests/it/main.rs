@@ -28,6 +28,7 @@ mod plugins;
 mod register;
 mod sms;
 mod throttle;
+mod timing;
 mod tokens;
 mod univerify;
 
@@ -54,6 +55,7 @@ fn all_cases() -> Vec<Case> {
         register::cases(),
         sms::cases(),
         throttle::cases(),
+        timing::cases(),
         tokens::cases(),
         univerify::cases(),
     ]

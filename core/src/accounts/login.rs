@@ -121,6 +121,11 @@ pub async fn login(call: Caller, input: PasswordLogin) -> ApiResult<SignedIn> {
             let subject = subject.clone();
             move |conn| {
                 let found = find_user(conn, &query, &client.app_id)?;
+                if found.total == 0 {
+                    // A known account costs an app lookup; an unknown one does the same lookup
+                    // (of nobody), so the database work says nothing either.
+                    crate::db::models::users::apps_of(conn, "")?;
+                }
                 let target = match (
                     found.matched.len(),
                     found.matched.into_iter().next(),
