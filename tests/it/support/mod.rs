@@ -61,12 +61,16 @@ pub struct TestApp {
     dir: PathBuf,
     pg_schema: Option<(String, String)>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// What a second instance needs to share this one's database and secrets.
+    database_url: String,
+    secrets: GeneratedSecrets,
 }
 
 pub struct TestAppBuilder {
     backend: Backend,
     config: String,
     plugins: Vec<std::sync::Arc<dyn unid_core::plugin::Plugin>>,
+    shared: Option<(String, GeneratedSecrets)>,
 }
 
 impl TestAppBuilder {
@@ -83,6 +87,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Another unid instance on `first`'s database, with the same secrets (as two processes
+    /// behind a load balancer share one config).
+    pub fn beside(mut self, first: &TestApp) -> Self {
+        self.shared = Some((first.database_url.clone(), first.secrets.clone()));
+        self
+    }
+
     pub fn without_test_mode(mut self) -> Self {
         self.config = self.config.replace("testMode = true", "testMode = false");
         self
@@ -95,9 +106,11 @@ impl TestAppBuilder {
             Config::from_toml_str(&self.config, "test config").expect("test config is valid");
         config.server.data_dir = dir.clone();
         let mut pg_schema = None;
-        config.database.url = Some(match self.backend {
-            Backend::Sqlite => format!("sqlite://{}", dir.join("unid.db").display()),
-            Backend::Postgres => {
+        let shared_secrets = self.shared.as_ref().map(|(_, s)| s.clone());
+        config.database.url = Some(match (self.backend, self.shared) {
+            (_, Some((url, _))) => url,
+            (Backend::Sqlite, None) => format!("sqlite://{}", dir.join("unid.db").display()),
+            (Backend::Postgres, None) => {
                 let base = postgres_url().expect("PostgreSQL tests need UNID_TEST_DATABASE_URL");
                 let schema = unique("unid_t");
                 let mut conn =
@@ -118,8 +131,10 @@ impl TestAppBuilder {
         for plugin in self.plugins {
             builder = builder.plugin(plugin);
         }
+        let secrets = shared_secrets.unwrap_or_else(GeneratedSecrets::random);
+        let database_url = config.database_url();
         let host = builder
-            .secrets(GeneratedSecrets::random())
+            .secrets(secrets.clone())
             .clock(clock.clone())
             .build()
             .expect("host starts");
@@ -141,6 +156,8 @@ impl TestAppBuilder {
             dir,
             pg_schema,
             shutdown: Some(tx),
+            database_url,
+            secrets,
         }
     }
 }
@@ -166,6 +183,7 @@ impl TestApp {
             backend,
             config: "testMode = true\n".to_string(),
             plugins: Vec::new(),
+            shared: None,
         }
     }
 
