@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use unid_core::config::Config;
 use unid_core::config::settings::{GeneratedSecrets, Settings};
+use unid_core::config::{Config, LogFormat};
 use unid_core::i18n::Locale;
 use unid_core::secret::Secret;
 use unid_core::{HostBuilder, serve};
@@ -69,15 +69,9 @@ enum ConfigCommand {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
     let config = load_config(cli.config.as_deref())?;
+    init_logs(config.server.log_format);
     // Blocking threads only run database work, which waits for one of `poolSize` connections
     // anyway: more threads would just add context switches and memory.
     let blocking_threads = usize::try_from(config.database.pool_size).unwrap_or(16) + 8;
@@ -101,6 +95,24 @@ fn main() -> Result<()> {
         Command::Config {
             command: ConfigCommand::Check,
         } => config_check(config),
+    }
+}
+
+/// Logs go to standard error, as text for people or as one JSON object per line (with the
+/// request's span, so its `id` is on every line a request causes).
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
     }
 }
 

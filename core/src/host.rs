@@ -12,6 +12,7 @@ use crate::config::settings::GeneratedSecrets;
 use crate::config::{Config, ConfigError, Settings};
 use crate::db::{Db, DbError, DbPool};
 use crate::i18n::I18n;
+use crate::metrics::{Gauges, Metrics};
 use crate::pages::Links;
 use crate::pages::assets::Assets;
 use crate::pages::method::{LoginMethod, PasswordMethod};
@@ -50,6 +51,8 @@ pub struct HostInner {
     pub assets: Assets,
     /// Uploaded (and downloaded) avatars.
     pub avatars: AvatarStore,
+    /// Counters and latencies for `/metrics`.
+    pub metrics: Metrics,
 }
 
 /// Cheap to clone; every handler gets one.
@@ -64,6 +67,21 @@ impl Deref for Host {
 }
 
 impl Host {
+    /// The pools' state now, for `/metrics`.
+    pub fn gauges(&self) -> Gauges {
+        let (hash_waiting, hash_busy, hash_threads) = self.hasher.load();
+        let (db_in_use, db_idle, db_max, db_waiting) = self.db.load();
+        Gauges {
+            hash_waiting,
+            hash_busy,
+            hash_threads,
+            db_in_use,
+            db_idle,
+            db_max,
+            db_waiting,
+        }
+    }
+
     /// The compiled-in plugin of type `T`, for its methods to reach their own state.
     pub fn plugin<T: Plugin>(&self) -> Option<&T> {
         self.plugins
@@ -207,7 +225,12 @@ impl HostBuilder {
             .clone()
             .unwrap_or_else(|| config.server.data_dir.join("avatars"));
         let avatars = AvatarStore::new(avatar_dir, config.pages.avatar_max_bytes);
+        let metrics = Metrics::new(
+            methods.iter().map(|spec| spec.name),
+            u64::try_from(self.clock.now_ms() / 1000).unwrap_or(0),
+        );
         Ok(Host(Arc::new(HostInner {
+            metrics,
             trusted_proxies,
             site,
             assets,

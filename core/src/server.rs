@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 use crate::host::Host;
-use crate::{api, db, pages};
+use crate::{api, db, pages, telemetry};
 
 /// Serves the host on `listener` until `shutdown` resolves, then stops accepting and lets
 /// requests in flight finish.
@@ -34,6 +34,8 @@ pub async fn serve(
         App::new()
             .app_data(web::ThinData(host.clone()))
             .wrap(security_headers())
+            .wrap(middleware::from_fn(telemetry::observe))
+            .route("/metrics", web::get().to(telemetry::metrics_with_token))
             .configure(api::config)
             .configure(|cfg| {
                 if host.site.enabled {
@@ -55,14 +57,41 @@ pub async fn serve(
     .shutdown_timeout(10)
     .listen(listener)?
     .run();
+    let metrics_server = match &host.config.server.metrics_listen {
+        Some(addr) => Some(metrics_server(host.clone(), addr)?),
+        None => None,
+    };
     let handle = server.handle();
+    let metrics_handle = metrics_server.as_ref().map(actix_web::dev::Server::handle);
     tokio::spawn(async move {
         shutdown.await;
+        if let Some(h) = metrics_handle {
+            h.stop(false).await;
+        }
         handle.stop(true).await;
     });
+    if let Some(m) = metrics_server {
+        tokio::spawn(m);
+    }
     let result = server.await;
     janitor.abort();
     result
+}
+
+/// `[server] metricsListen`: one worker serving only `/metrics`.
+fn metrics_server(host: Host, addr: &str) -> std::io::Result<actix_web::dev::Server> {
+    let server = HttpServer::new(move || {
+        App::new().app_data(web::ThinData(host.clone())).route(
+            "/metrics",
+            web::get().to(telemetry::metrics_on_own_listener),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(addr)?
+    .run();
+    tracing::info!(%addr, "metrics listening");
+    Ok(server)
 }
 
 /// Headers every answer carries, whatever face produced it.

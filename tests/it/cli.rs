@@ -24,7 +24,7 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
-fn unid() -> Command {
+pub(crate) fn unid() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_unid"));
     cmd.env_remove("UNID_CONFIG")
         .env_remove("UNID_LISTEN")
@@ -33,7 +33,7 @@ fn unid() -> Command {
     cmd
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "unid-cli-{name}-{}-{}",
         std::process::id(),
@@ -43,7 +43,7 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

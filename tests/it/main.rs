@@ -22,7 +22,9 @@ mod connections;
 mod cors;
 mod email;
 mod health;
+mod instances;
 mod login;
+mod operations;
 mod pages;
 mod plugins;
 mod register;
@@ -49,7 +51,9 @@ fn all_cases() -> Vec<Case> {
         cors::cases(),
         email::cases(),
         health::cases(),
+        instances::cases(),
         login::cases(),
+        operations::cases(),
         pages::cases(),
         plugins::cases(),
         register::cases(),

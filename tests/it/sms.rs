@@ -368,7 +368,7 @@ async fn mobile_code_login_type_is_reported(backend: Backend) {
 type Inbox = Arc<Mutex<Vec<Value>>>;
 
 /// A receiver that checks unid's webhook signature independently and answers `status`.
-async fn webhook_receiver(secret: &'static str, status: u16) -> (String, Inbox) {
+pub(crate) async fn webhook_receiver(secret: &'static str, status: u16) -> (String, Inbox) {
     webhook_receiver_after(secret, status, 0).await
 }
 
@@ -416,7 +416,7 @@ async fn webhook_receiver_after(
     (format!("{base}/sms"), inbox)
 }
 
-fn webhook_config(url: &str, secret: &str) -> String {
+pub(crate) fn webhook_config(url: &str, secret: &str) -> String {
     let scenes: String = [
         "login-by-sms",
         "reset-pwd-by-sms",

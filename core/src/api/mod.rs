@@ -43,10 +43,18 @@ async fn uni_id_co(
     if request.method() == Method::OPTIONS {
         return cors::preflight(&host, &request);
     }
+    let started = std::time::Instant::now();
     let fallback = accept_language(request.headers());
     let mut response = match handle(&host, &method, &request, body).await {
-        Ok((reply, auth)) => success(reply, auth),
-        Err((locale, e)) => failure(&host, locale.unwrap_or(fallback), &method, e),
+        Ok((reply, auth)) => {
+            host.metrics.api_call(&method, None, started.elapsed());
+            success(reply, auth)
+        }
+        Err((locale, e)) => {
+            host.metrics
+                .api_call(&method, Some(e.code), started.elapsed());
+            failure(&host, locale.unwrap_or(fallback), &method, e)
+        }
     };
     cors::decorate(&host, &request, &mut response);
     response

@@ -83,6 +83,24 @@ pub struct ServerConfig {
     /// Origins whose pages may call uni-id-co from a browser (CORS), e.g.
     /// `["https://app.example.com"]`; `["*"]` for any. Empty: none.
     pub cors_origins: Vec<String>,
+    /// Bearer token that opens `/metrics` on the main listener. Unset: `/metrics` is not
+    /// served there.
+    pub metrics_token: Option<crate::secret::Secret>,
+    /// A second address serving only `/metrics` (e.g. `127.0.0.1:9100`, reachable only from
+    /// the host), without a token unless `metricsToken` is set too.
+    pub metrics_listen: Option<String>,
+    /// `text` (default, for people) or `json` (one object per line, for log collectors).
+    pub log_format: LogFormat,
+    /// One log line per request (method, path, status, duration, request id).
+    pub access_log: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 impl Default for ServerConfig {
@@ -100,6 +118,10 @@ impl Default for ServerConfig {
             keep_alive_secs: 5,
             max_connections: 10_000,
             cors_origins: Vec::new(),
+            metrics_token: None,
+            metrics_listen: None,
+            log_format: LogFormat::Text,
+            access_log: false,
         }
     }
 }
@@ -430,6 +452,25 @@ impl Config {
             return Err(ConfigError::invalid(
                 format!("server.corsOrigins[{i}]"),
                 format!("an origin such as \"https://app.example.com\" or \"*\", not {bad:?}"),
+            ));
+        }
+        if self
+            .server
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return Err(ConfigError::invalid(
+                "server.metricsToken",
+                "at least 16 characters",
+            ));
+        }
+        if let Some(listen) = &self.server.metrics_listen
+            && listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(ConfigError::invalid(
+                "server.metricsListen",
+                format!("an address such as \"127.0.0.1:9100\", not {listen:?}"),
             ));
         }
         if self.server.max_connections == 0 {

@@ -204,3 +204,22 @@ fn example_config_matches_defaults() {
         .describe();
     assert_eq!(a, b);
 }
+
+#[test]
+fn operator_keys_are_checked_and_the_metrics_token_stays_masked() {
+    let check = |toml: &str| Config::from_toml_str(toml, "test").and_then(|c| c.check());
+    let e = check("[server]\nmetricsToken = \"short\"").expect_err("too short");
+    assert!(e.to_string().contains("server.metricsToken"), "{e}");
+    let e = check("[server]\nmetricsListen = \"localhost\"").expect_err("no port");
+    assert!(e.to_string().contains("server.metricsListen"), "{e}");
+    let e = check("[server]\nlogFormat = \"xml\"").expect_err("unknown format");
+    assert!(e.to_string().contains("logFormat"), "{e}");
+    let config = Config::from_toml_str(
+        "[server]\nmetricsToken = \"a-long-scrape-token\"\nmetricsListen = \"127.0.0.1:9100\"\nlogFormat = \"json\"\naccessLog = true",
+        "test",
+    )
+    .expect("valid");
+    config.check().expect("valid");
+    assert_eq!(config.server.log_format, super::LogFormat::Json);
+    assert!(!format!("{:?}", config.server).contains("a-long-scrape-token"));
+}

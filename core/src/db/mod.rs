@@ -432,6 +432,8 @@ pub struct Db {
     /// blocking threads near the connection pool's size) keeps threads from multiplying per
     /// worker.
     runtime: Option<tokio::runtime::Handle>,
+    /// Tasks sent to run that have no connection yet, for the metrics.
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Db {
@@ -441,7 +443,23 @@ impl Db {
         Db {
             pool,
             runtime: tokio::runtime::Handle::try_current().ok(),
+            waiting: Arc::default(),
         }
+    }
+
+    /// (connections in use, idle, the pool's size, tasks waiting for one), for the metrics.
+    pub fn load(&self) -> (u32, u32, u32, usize) {
+        let (state, max) = match &self.pool {
+            DbPool::Sqlite(p) => (p.state(), p.max_size()),
+            DbPool::Postgres(p) => (p.state(), p.max_size()),
+        };
+        let waiting = self.waiting.load(std::sync::atomic::Ordering::Relaxed);
+        (
+            state.connections - state.idle_connections,
+            state.idle_connections,
+            max,
+            waiting,
+        )
     }
 
     pub fn pool(&self) -> &DbPool {
@@ -454,9 +472,14 @@ impl Db {
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        use std::sync::atomic::Ordering;
         let pool = self.pool.clone();
+        let waiting = Arc::clone(&self.waiting);
+        waiting.fetch_add(1, Ordering::Relaxed);
         let work = move || {
-            let mut conn = pool.get()?;
+            let conn = pool.get();
+            waiting.fetch_sub(1, Ordering::Relaxed);
+            let mut conn = conn?;
             let result = f(&mut conn);
             if let DbConn::Postgres(c) = &mut conn {
                 // An error other than one of uni-id's answers may mean the server went away.

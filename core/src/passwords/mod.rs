@@ -23,6 +23,9 @@ pub use formats::{NewHash, hash_password, needs_rehash, verify_password};
 pub struct Hasher {
     kind: PasswordHashKind,
     permits: Arc<Semaphore>,
+    workers: usize,
+    /// Hashes waiting for a permit, for the metrics.
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
     pool: pool::HashPool,
     /// A hash of a random password in the current format: verifying against it gives unknown
     /// accounts the same cost as known ones.
@@ -38,6 +41,8 @@ impl Hasher {
         Ok(Hasher {
             kind,
             permits: Arc::new(Semaphore::new(workers.max(1))),
+            workers: workers.max(1),
+            waiting: Arc::default(),
             pool: pool::HashPool::new(workers)?,
             dummy: Arc::new(dummy),
         })
@@ -47,12 +52,22 @@ impl Hasher {
         self.kind
     }
 
+    /// (hashes waiting, hashes running, threads), for the metrics.
+    pub fn load(&self) -> (usize, usize, usize) {
+        use std::sync::atomic::Ordering;
+        let busy = self
+            .workers
+            .saturating_sub(self.permits.available_permits());
+        (self.waiting.load(Ordering::Relaxed), busy, self.workers)
+    }
+
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| ApiError::system(format_args!("hash pool closed: {e}")))?;
+        use std::sync::atomic::Ordering;
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let permit = self.permits.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        let _permit =
+            permit.map_err(|e| ApiError::system(format_args!("hash pool closed: {e}")))?;
         self.pool
             .run(f)
             .await

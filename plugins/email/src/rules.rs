@@ -17,12 +17,13 @@ use unid_core::captcha::{self, CaptchaCtx};
 use unid_core::codes::{self, Channel, CodesCtx};
 use unid_core::db::models::users::{self, NewUser, UserChanges, UserQuery};
 use unid_core::error::{ApiError, ApiResult, ErrorCode};
+use unid_core::metrics::Outcome;
 use unid_core::secret::Secret;
 use unid_core::tokens;
 use unid_core::validator::{Field, Schema};
 
 use crate::EmailPlugin;
-use crate::mailer::masked;
+use crate::mailer::{MailError, masked};
 use crate::message::{Facts, build, compose};
 
 /// uni-id's `EMAIL_SCENE` (spec §9.1), plus `unbind-email` for unbinding by code.
@@ -187,7 +188,18 @@ pub async fn send_code(call: Caller, input: SendCode) -> ApiResult<()> {
         |id, args| call.text(id, args),
     );
     let message = build(from, to, content).map_err(ApiError::system)?;
-    if let Err(e) = mailer.send(message).await {
+    let started = std::time::Instant::now();
+    let sent = mailer.send(message).await;
+    let outcome = match &sent {
+        Ok(()) => Outcome::Ok,
+        // A refusal and a broken connection are one error in lettre's answer.
+        Err(MailError::Failed(_)) => Outcome::Rejected,
+        Err(MailError::Timeout(_)) => Outcome::Unreachable,
+    };
+    call.host
+        .metrics
+        .outbound("email", outcome, started.elapsed());
+    if let Err(e) = sent {
         tracing::warn!(email = %masked(&email), scene = %scene, error = %e, "verification mail not sent");
         call.withdraw_code(Channel::Email, &email, &scene).await;
         return Err(ApiError::new(ErrorCode::CodeSendFailed).detail(e));

@@ -12,12 +12,13 @@ use unid_core::captcha::{self, CaptchaCtx};
 use unid_core::codes::{self, Channel, CodesCtx, DEFAULT_TTL_SECS};
 use unid_core::db::models::users::{self, UserChanges, UserQuery};
 use unid_core::error::{ApiError, ApiResult, ErrorCode};
+use unid_core::metrics::Outcome;
 use unid_core::secret::Secret;
 use unid_core::tokens;
 use unid_core::validator::{Field, Schema};
 
 use crate::SmsPlugin;
-use crate::gateway::SmsMessage;
+use crate::gateway::{GatewayError, SmsMessage};
 
 /// `SMS_SCENE` (spec §9.1).
 pub const SCENES: &[&str] = &[
@@ -189,7 +190,17 @@ pub async fn send_code(call: Caller, input: SendCode) -> ApiResult<()> {
         template_id,
         params: template_params,
     };
-    if let Err(e) = gateway.send(&message, now / 1000).await {
+    let started = std::time::Instant::now();
+    let sent = gateway.send(&message, now / 1000).await;
+    let outcome = match &sent {
+        Ok(()) => Outcome::Ok,
+        Err(GatewayError::Rejected { .. }) => Outcome::Rejected,
+        Err(GatewayError::Unreachable(_)) => Outcome::Unreachable,
+    };
+    call.host
+        .metrics
+        .outbound("sms", outcome, started.elapsed());
+    if let Err(e) = sent {
         tracing::warn!(phone = %phone::masked(&mobile), error = %e, "SMS not sent");
         call.withdraw_code(Channel::Sms, &mobile, &scene).await;
         return Err(ApiError::new(ErrorCode::CodeSendFailed).detail(e));

@@ -15,11 +15,12 @@ use unid_core::accounts::unified::{Identity, login_or_register};
 use unid_core::api::call::{Call, opt_str, req_str};
 use unid_core::api::methods::{Access, MethodSpec, Reply, unified_reply};
 use unid_core::error::{ApiError, ApiResult, ErrorCode};
+use unid_core::metrics::Outcome;
 use unid_core::validator::{Field, Schema};
 use unid_core::{method, reply};
 
 use crate::UniverifyPlugin;
-use crate::backend::Exchange;
+use crate::backend::{Exchange, ExchangeError};
 
 static LOGIN_BY_UNIVERIFY: &Schema = &[
     ("access_token", Field::required("string")),
@@ -61,7 +62,19 @@ async fn phone_number(call: &Call, params: &Value) -> ApiResult<String> {
         access_token: &access_token,
         openid: &openid,
     };
-    match backend.phone_number(&exchange, call.now() / 1000).await {
+    let started = std::time::Instant::now();
+    let exchanged = backend.phone_number(&exchange, call.now() / 1000).await;
+    let outcome = match &exchanged {
+        Ok(_) => Outcome::Ok,
+        Err(ExchangeError::Rejected { .. }) => Outcome::Rejected,
+        Err(ExchangeError::Unreachable(_) | ExchangeError::InvalidAnswer(_)) => {
+            Outcome::Unreachable
+        }
+    };
+    call.host
+        .metrics
+        .outbound("univerify", outcome, started.elapsed());
+    match exchanged {
         Ok(mobile) => {
             tracing::debug!(
                 backend = backend.name(),
