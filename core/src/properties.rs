@@ -156,4 +156,12 @@ proptest! {
             prop_assert!(matches!(e.code, ErrorCode::InvalidParam | ErrorCode::ParamRequired), "{:?}", e.code);
         }
     }
+
+    /// Found by schemathesis: `clientInfo.locale` starting with a multi-byte character once
+    /// panicked the locale choice, before the handler's panic guard.
+    #[test]
+    fn any_locale_tag_picks_a_locale(tag in any::<String>()) {
+        let locale = crate::i18n::Locale::from_tag(Some(&tag));
+        prop_assert_eq!(locale == crate::i18n::Locale::En, tag.get(..2).is_some_and(|t| t.eq_ignore_ascii_case("en")));
+    }
 }

@@ -20,6 +20,7 @@ pub fn cases() -> Vec<Case> {
         wrong_parameter_types_get_the_rule_error,
         garbage_never_breaks_the_server,
         control_characters_are_refused_before_the_database_on_both_backends,
+        any_locale_tag_gets_an_answer,
     ]
     .into_iter()
     .chain(crate::once![
@@ -497,4 +498,38 @@ async fn random_envelopes_get_the_same_answer_on_sqlite_and_postgres(_: Backend)
     }
     // The envelopes reach past the first checks: many different answers.
     assert!(codes.len() >= 6, "{codes:?}");
+}
+
+/// Found by schemathesis: a `clientInfo.locale` whose first character takes several bytes
+/// once panicked before the method ran and dropped the connection.
+async fn any_locale_tag_gets_an_answer(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    for locale in [
+        "\u{800}",
+        "0\u{80}",
+        "\u{e9}n",
+        "\u{1f600}en",
+        "e",
+        "",
+        "EN-gb",
+    ] {
+        for method in ["createCaptcha", "getAccountInfo", "login"] {
+            let r = app
+                .call(method)
+                .client(json!({"locale": locale}))
+                .params(json!({"scene": "register", "username": "x-user", "password": "whatever"}))
+                .send()
+                .await;
+            assert!(
+                r["errCode"].is_string() || r["errCode"] == 0,
+                "{locale:?} {method}: {r}"
+            );
+        }
+    }
+    let en = app
+        .call("getAccountInfo")
+        .client(json!({"locale": "EN-gb"}))
+        .send()
+        .await;
+    assert_eq!(en["errMsg"], "Check token failed", "{en}");
 }

@@ -24,6 +24,7 @@ mod email;
 mod health;
 mod instances;
 mod login;
+mod openapi;
 mod operations;
 mod pages;
 mod plugins;
@@ -53,6 +54,7 @@ fn all_cases() -> Vec<Case> {
         health::cases(),
         instances::cases(),
         login::cases(),
+        openapi::cases(),
         operations::cases(),
         pages::cases(),
         plugins::cases(),

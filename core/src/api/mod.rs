@@ -10,6 +10,7 @@ pub mod client_info;
 pub mod client_ip;
 pub mod cors;
 pub mod methods;
+pub mod openapi;
 
 use std::panic::AssertUnwindSafe;
 
@@ -43,9 +44,26 @@ async fn uni_id_co(
     if request.method() == Method::OPTIONS {
         return cors::preflight(&host, &request);
     }
+    // No method has a dot in its name, so this path can share the methods' route.
+    if method.as_str() == "openapi.json" && request.method() == Method::GET {
+        let mut response = json_response(StatusCode::OK, &openapi::document(&host));
+        cors::decorate(&host, &request, &mut response);
+        return response;
+    }
     let started = std::time::Instant::now();
     let fallback = accept_language(request.headers());
-    let mut response = match handle(&host, &method, &request, body).await {
+    // Whatever panics — parsing the envelope or the method itself — is a system error for this
+    // call, never a dropped connection.
+    let handled = AssertUnwindSafe(handle(&host, &method, &request, body))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            Err((
+                None,
+                ApiError::system(format_args!("request panicked: {}", panic_message(&panic))),
+            ))
+        });
+    let mut response = match handled {
         Ok((reply, auth)) => {
             host.metrics.api_call(&method, None, started.elapsed());
             success(reply, auth)
@@ -181,16 +199,7 @@ async fn handle(
         auth: auth.clone(),
         locale,
     };
-    let outcome = AssertUnwindSafe((spec.handler)(call, params))
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|panic| {
-            Err(ApiError::system(format_args!(
-                "method panicked: {}",
-                panic_message(&panic)
-            )))
-        });
-    let reply = outcome.map_err(fail)?;
+    let reply = (spec.handler)(call, params).await.map_err(fail)?;
     Ok((reply, auth))
 }
 

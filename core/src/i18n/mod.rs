@@ -23,7 +23,14 @@ impl Locale {
     /// uni-id: `clientInfo.locale`; a language without a message table falls back to zh-Hans.
     pub fn from_tag(tag: Option<&str>) -> Locale {
         match tag {
-            Some(t) if t.len() >= 2 && t[..2].eq_ignore_ascii_case("en") => Locale::En,
+            // Bytes, not `&t[..2]`: a client's tag may start with a multi-byte character.
+            Some(t)
+                if t.as_bytes()
+                    .get(..2)
+                    .is_some_and(|b| b.eq_ignore_ascii_case(b"en")) =>
+            {
+                Locale::En
+            }
             _ => Locale::ZhHans,
         }
     }
