@@ -131,5 +131,51 @@ fn validator(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, passwords, tokens, validator);
+/// What issue 8 added to every request or login: the control-character scan of `clientInfo`,
+/// the metrics' count, and the device token issued (and checked) at a password login.
+fn hardening(c: &mut Criterion) {
+    use unid_core::accounts::device;
+    use unid_core::metrics::Metrics;
+    use unid_core::validator::refuse_control_chars;
+    let client = json!({"uniPlatform": "web", "appId": "__UNI__BENCH", "deviceId": "0123456789abcdef", "locale": "en", "osName": "android", "ua": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"});
+    let metrics = Metrics::new(["login", "getAccountInfo", "logout", "refreshToken"], 0);
+    let secret = Secret::new("a-code-secret-of-some-length-0123456789");
+    let token = device::issue(&secret, "6592e5a0c9f1b2a3d4e5f607", 1_700_000_000_000);
+    let mut g = c.benchmark_group("hardening");
+    g.bench_function("client_info_control_chars", |b| {
+        b.iter(|| refuse_control_chars(black_box(&client), "clientInfo"))
+    });
+    g.bench_function("metrics_api_call", |b| {
+        b.iter(|| {
+            metrics.api_call(
+                black_box("getAccountInfo"),
+                None,
+                std::time::Duration::from_micros(40),
+            )
+        })
+    });
+    g.bench_function("device_token_issue", |b| {
+        b.iter(|| {
+            device::issue(
+                &secret,
+                black_box("6592e5a0c9f1b2a3d4e5f607"),
+                1_700_000_000_000,
+            )
+        })
+    });
+    g.bench_function("device_token_verify", |b| {
+        b.iter(|| {
+            device::verify(
+                &secret,
+                black_box(&token),
+                "6592e5a0c9f1b2a3d4e5f607",
+                1_700_000_000_000,
+                180,
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, passwords, tokens, validator, hardening);
 criterion_main!(benches);

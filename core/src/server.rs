@@ -33,7 +33,7 @@ pub async fn serve(
         let host = factory_host.clone();
         App::new()
             .app_data(web::ThinData(host.clone()))
-            .wrap(security_headers())
+            .wrap(security_headers(&host))
             .wrap(middleware::from_fn(telemetry::observe))
             .route("/metrics", web::get().to(telemetry::metrics_with_token))
             .configure(api::config)
@@ -94,9 +94,10 @@ fn metrics_server(host: Host, addr: &str) -> std::io::Result<actix_web::dev::Ser
     Ok(server)
 }
 
-/// Headers every answer carries, whatever face produced it.
-fn security_headers() -> middleware::DefaultHeaders {
-    middleware::DefaultHeaders::new()
+/// Headers every answer carries, whatever face produced it. Served over https (by `publicUrl`),
+/// browsers are also told to use nothing else for a year, this host and its subdomains.
+fn security_headers(host: &Host) -> middleware::DefaultHeaders {
+    let headers = middleware::DefaultHeaders::new()
         .add((
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -104,7 +105,15 @@ fn security_headers() -> middleware::DefaultHeaders {
         .add((
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ));
+    if host.config.public_url().starts_with("https://") {
+        headers.add((
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         ))
+    } else {
+        headers
+    }
 }
 
 /// A browser asking for a page gets the site's 404 page; anything else a JSON answer.

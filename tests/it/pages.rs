@@ -256,6 +256,7 @@ async fn the_session_cookie_is_http_only_same_site_and_secure_behind_https(backe
         assert!(session.contains(part), "{session}");
     }
     assert!(!session.contains("Secure"), "plain http: {session}");
+    assert_eq!(done.header("strict-transport-security"), None, "plain http");
     let device = v.get("/login/password").await;
     assert!(device.set_cookies().is_empty() || !device.set_cookies()[0].contains("unid_device"));
 
@@ -265,6 +266,11 @@ async fn the_session_cookie_is_http_only_same_site_and_secure_behind_https(backe
         .await;
     let v = Visitor::new(&https.url);
     let first = v.get("/login/password").await;
+    assert_eq!(
+        first.header("strict-transport-security"),
+        Some("max-age=31536000; includeSubDomains"),
+        "behind https, browsers keep to it"
+    );
     let device = first
         .set_cookies()
         .into_iter()
