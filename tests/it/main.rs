@@ -68,6 +68,14 @@ fn all_cases() -> Vec<Case> {
     .concat()
 }
 
+static EXCLUSIVE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Held while a case runs.
+enum Turn {
+    Shared(#[allow(dead_code)] std::sync::RwLockReadGuard<'static, ()>),
+    Alone(#[allow(dead_code)] std::sync::RwLockWriteGuard<'static, ()>),
+}
+
 fn main() {
     let args = Arguments::from_args();
     let postgres = support::postgres_url().is_some();
@@ -86,8 +94,15 @@ fn main() {
     for case in all_cases() {
         let name = case.name.trim_start_matches("it::");
         for &backend in case.backends {
-            let run = case.run;
+            let (run, alone) = (case.run, case.alone);
             let trial = Trial::test(format!("{}::{name}", backend.name()), move || {
+                // Cases share the lock; one that must run alone takes it exclusively (and, the
+                // lock preferring writers, new cases wait until it is done).
+                let _turn = if alone {
+                    Turn::Alone(EXCLUSIVE.write().unwrap_or_else(|e| e.into_inner()))
+                } else {
+                    Turn::Shared(EXCLUSIVE.read().unwrap_or_else(|e| e.into_inner()))
+                };
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
                     .enable_all()

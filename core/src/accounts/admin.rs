@@ -1,5 +1,6 @@
 //! Creating an administrator from the terminal (`unid admin create`).
 
+use crate::accounts::audit::{self, Actor, Changes};
 use crate::accounts::find_user;
 use crate::db::is_unique_violation;
 use crate::db::models::users::{self, NewUser, UserQuery};
@@ -62,6 +63,19 @@ pub async fn create_admin(
                         e.into()
                     }
                 })?;
+                let changes = Changes::new()
+                    .field("username", serde_json::Value::Null, user.username.clone())
+                    .field("role", serde_json::Value::Null, vec!["admin"])
+                    .field("authorizedApp", serde_json::Value::Null, apps.clone())
+                    .secret("password");
+                audit::record(
+                    conn,
+                    &Actor::cli(),
+                    now,
+                    "user.create",
+                    Some(&user.id),
+                    &changes,
+                )?;
                 Ok(user.id.clone())
             })
         })

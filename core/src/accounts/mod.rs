@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod admin;
+pub mod apps;
+pub mod audit;
 pub mod bind;
 pub mod caller;
 pub mod client;

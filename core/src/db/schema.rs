@@ -146,6 +146,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    admin_audit (id) {
+        id -> BigInt,
+        created_date -> BigInt,
+        actor_id -> Nullable<Text>,
+        actor_name -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        face -> Text,
+        action -> Text,
+        target_id -> Nullable<Text>,
+        changes -> Text,
+    }
+}
+
 diesel::joinable!(tokens -> users (user_id));
 diesel::joinable!(user_apps -> users (user_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -155,6 +169,7 @@ diesel::joinable!(role_permissions -> roles (role_id));
 diesel::joinable!(role_permissions -> permissions (permission_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    admin_audit,
     users,
     user_apps,
     user_identities,

@@ -17,6 +17,9 @@ pub struct Case {
     pub backends: &'static [Backend],
     /// Needs a browser (chromium + chromedriver); ignored, with a note, where there is none.
     pub browser: bool,
+    /// Runs with no other case beside it: timing measurements, which the load of parallel
+    /// cases on a small machine would bias.
+    pub alone: bool,
 }
 
 pub const BOTH: &[Backend] = &[Backend::Sqlite, Backend::Postgres];
@@ -32,6 +35,7 @@ macro_rules! cases {
             run: |backend| Box::pin($name(backend)),
             backends: $crate::support::cases::BOTH,
             browser: false,
+            alone: false,
         }),*]
     };
 }
@@ -45,6 +49,7 @@ macro_rules! browser_cases {
             run: |backend| Box::pin($name(backend)),
             backends: $crate::support::cases::BOTH,
             browser: true,
+            alone: false,
         }),*]
     };
 }
@@ -59,6 +64,7 @@ macro_rules! postgres_only {
             run: |backend| Box::pin($name(backend)),
             backends: $crate::support::cases::POSTGRES,
             browser: false,
+            alone: false,
         }),*]
     };
 }
@@ -72,6 +78,21 @@ macro_rules! once {
             run: |backend| Box::pin($name(backend)),
             backends: $crate::support::cases::SQLITE,
             browser: false,
+            alone: false,
+        }),*]
+    };
+}
+
+/// `alone_cases![a]`: on both backends, each with no other case running (see [`Case::alone`]).
+#[macro_export]
+macro_rules! alone_cases {
+    ($($name:ident),* $(,)?) => {
+        vec![$($crate::support::cases::Case {
+            name: concat!(module_path!(), "::", stringify!($name)),
+            run: |backend| Box::pin($name(backend)),
+            backends: $crate::support::cases::BOTH,
+            browser: false,
+            alone: true,
         }),*]
     };
 }

@@ -1,4 +1,5 @@
-//! `addUser`, `updateUser` (spec §1.3 Admin, role `admin`).
+//! `addUser`, `updateUser`, and the app grants `authorizeAppLogin`, `removeAuthorizedApp`,
+//! `setAuthorizedApp` (spec §1.3 Admin, role `admin`; their rules: `accounts::apps`).
 //!
 //! Differences from uni-id, on purpose: `addUser` without `authorizedApp` authorises the
 //! administrator's own app instead of none (spec §17.9), and banning a user, changing their
@@ -6,7 +7,8 @@
 
 use serde_json::{Value, json};
 
-use crate::accounts::{STATUS_NORMAL, find_user, phone};
+use crate::accounts::audit::{self, Actor, Changes, Face};
+use crate::accounts::{STATUS_NORMAL, apps, find_user, phone};
 use crate::api::call::{Call, opt_i64, opt_str, opt_strings, req_str};
 use crate::api::methods::{Access, MethodSpec, Reply};
 use crate::db::models::users::{self, NewUser, UserChanges, UserQuery};
@@ -45,11 +47,49 @@ static UPDATE_USER: &Schema = &[
     ("status", Field::optional("number")),
 ];
 
+static APP_GRANT: &Schema = &[
+    ("uid", Field::required("string")),
+    ("appId", Field::required("string")),
+];
+
+static SET_APPS: &Schema = &[
+    ("uid", Field::required("string")),
+    ("appIdList", Field::required("array<string>")),
+];
+
 pub fn methods() -> Vec<MethodSpec> {
     vec![
         method!("addUser", ADMIN, ADD_USER, add_user),
         method!("updateUser", ADMIN, UPDATE_USER, update_user),
+        method!("authorizeAppLogin", ADMIN, APP_GRANT, authorize_app_login),
+        method!(
+            "removeAuthorizedApp",
+            ADMIN,
+            APP_GRANT,
+            remove_authorized_app
+        ),
+        method!("setAuthorizedApp", ADMIN, SET_APPS, set_authorized_app),
     ]
+}
+
+async fn authorize_app_login(call: Call, params: Value) -> ApiResult<Reply> {
+    let (uid, app_id) = (req_str(&params, "uid")?, req_str(&params, "appId")?);
+    apps::authorize(&call.host, &Actor::of(&call, Face::Api), &uid, &app_id).await?;
+    Ok(reply! {})
+}
+
+async fn remove_authorized_app(call: Call, params: Value) -> ApiResult<Reply> {
+    let (uid, app_id) = (req_str(&params, "uid")?, req_str(&params, "appId")?);
+    apps::remove(&call.host, &Actor::of(&call, Face::Api), &uid, &app_id).await?;
+    Ok(reply! {})
+}
+
+async fn set_authorized_app(call: Call, params: Value) -> ApiResult<Reply> {
+    let uid = req_str(&params, "uid")?;
+    // The validator checked the type; an empty list allows no app, as in uni-id.
+    let apps = opt_strings(&params, "appIdList").unwrap_or_default();
+    apps::set(&call.host, &Actor::of(&call, Face::Api), &uid, apps).await?;
+    Ok(reply! {})
 }
 
 /// `status` must be one of uni-id's values (spec §12.1).
@@ -139,6 +179,21 @@ async fn add_user(call: Call, params: Value) -> ApiResult<Reply> {
         email,
         ..Default::default()
     };
+    let actor = Actor::of(&call, Face::Api);
+    let changes = Changes::new()
+        .field("username", Value::Null, user.username.clone())
+        .field("nickname", Value::Null, user.nickname.clone())
+        .field("mobile", Value::Null, user.mobile.clone())
+        .field("email", Value::Null, user.email.clone())
+        .field("status", Value::Null, user.status)
+        .field("role", Value::Null, roles.clone())
+        .field("authorizedApp", Value::Null, apps.clone())
+        .field(
+            "tags",
+            Value::Null,
+            opt_strings(&params, "tags").unwrap_or_default(),
+        )
+        .secret("password");
     call.host
         .db
         .run(move |conn| {
@@ -146,6 +201,7 @@ async fn add_user(call: Call, params: Value) -> ApiResult<Reply> {
                 conn.lock_keys(&query.lock_keys())?;
                 check_free(conn, &query, &apps, None)?;
                 users::insert(conn, &user, &apps, &roles).map_err(map_unique)?;
+                audit::record(conn, &actor, now, "user.create", Some(&user.id), &changes)?;
                 Ok(reply! { "uid" => user.id })
             })
         })
@@ -196,12 +252,44 @@ async fn update_user(call: Call, params: Value) -> ApiResult<Reply> {
         ..Default::default()
     };
     let now = call.now();
+    let actor = Actor::of(&call, Face::Api);
     call.host
         .db
         .run(move |conn| {
             conn.write_tx(|conn| {
                 let user = users::find_by_id(conn, &uid)?
                     .ok_or_else(|| ApiError::new(ErrorCode::AccountNotExists))?;
+                let mut audited = Changes::new()
+                    .field(
+                        "username",
+                        user.username.clone(),
+                        changes.username.clone().flatten(),
+                    )
+                    .field("status", user.status, status.unwrap_or(user.status));
+                if let Some(n) = &changes.nickname {
+                    audited = audited.field("nickname", user.nickname.clone(), n.clone());
+                }
+                if let Some(m) = &changes.mobile {
+                    audited = audited.field("mobile", user.mobile.clone(), m.clone());
+                }
+                if let Some(e) = &changes.email {
+                    audited = audited.field("email", user.email.clone(), e.clone());
+                }
+                if let Some(t) = &changes.tags {
+                    let old: Value = user
+                        .tags
+                        .as_deref()
+                        .and_then(|t| serde_json::from_str(t).ok())
+                        .unwrap_or(Value::Null);
+                    let new: Value = t
+                        .as_deref()
+                        .and_then(|t| serde_json::from_str(t).ok())
+                        .unwrap_or(Value::Null);
+                    audited = audited.field("tags", old, new);
+                }
+                if password_changed {
+                    audited = audited.secret("password");
+                }
                 conn.lock_keys(&query.lock_keys())?;
                 let current_apps = users::apps_of(conn, &uid)?;
                 let target_apps = apps.clone().unwrap_or(current_apps.clone());
@@ -213,6 +301,7 @@ async fn update_user(call: Call, params: Value) -> ApiResult<Reply> {
                 if let Some(mut roles) = roles {
                     roles.sort();
                     roles.dedup();
+                    audited = audited.field("role", current_roles.clone(), roles.clone());
                     if roles != current_roles {
                         users::set_roles(conn, &uid, &roles)?;
                         // Tokens carry the roles: old ones must not outlive the change.
@@ -222,6 +311,9 @@ async fn update_user(call: Call, params: Value) -> ApiResult<Reply> {
                 if let Some(mut apps) = apps {
                     apps.sort();
                     apps.dedup();
+                    let mut before = current_apps.clone();
+                    before.sort();
+                    audited = audited.field("authorizedApp", before, apps.clone());
                     if apps != current_apps {
                         users::set_apps(conn, &uid, &apps).map_err(map_unique)?;
                         revoke = true;
@@ -230,6 +322,7 @@ async fn update_user(call: Call, params: Value) -> ApiResult<Reply> {
                 if revoke {
                     tokens::revoke_all(conn, &uid, now)?;
                 }
+                audit::record(conn, &actor, now, "user.update", Some(&uid), &audited)?;
                 Ok(reply! {})
             })
         })

@@ -1,5 +1,6 @@
 //! One module per table family: row structs, insert structs and the queries on them.
 
+pub mod audit;
 pub mod codes;
 pub mod logs;
 pub mod roles;
