@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v chromedriver >/dev/null || { echo "chromedriver is required (apt-get install chromium chromium-driver)"; exit 1; }
+# Without a CJK font the zh-Hans shots show empty boxes instead of Chinese.
+fc-list 2>/dev/null | grep -i "CJK" >/dev/null || { echo "a CJK font is required (apt-get install fonts-noto-cjk)"; exit 1; }
 cargo build --release --quiet --bin unid --example screenshots
 WORK="$(mktemp -d)"
 trap 'kill "${SERVER_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT

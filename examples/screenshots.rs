@@ -39,6 +39,18 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     let driver_url = format!("http://127.0.0.1:{port}");
 
+    // An administrator for the console's pages (the pages sign in to their own app).
+    let admin = reqwest::Client::new()
+        .post(format!("{base}/uni-id-co/registerAdmin"))
+        .json(&serde_json::json!({
+            "clientInfo": {"uniPlatform": "web", "appId": "__UNI__UNID", "deviceId": "shots"},
+            "params": {"username": "admin", "password": "Admin-Pass-2024", "nickname": "Admin"}
+        }))
+        .send()
+        .await
+        .expect("registerAdmin");
+    assert!(admin.status().is_success());
+
     let mut n = 0;
     for (i, locale) in LOCALES.iter().enumerate() {
         for (width, label) in WIDTHS {
@@ -238,6 +250,20 @@ impl Shots<'_> {
         self.shot("not-found").await;
         self.go("/userinfo").await;
         self.click("form.logout button").await;
-        anonymous.len() + 2 + 1 + 5 + 1
+
+        // The console, as the administrator: the user list and the demo user's page.
+        self.go(&q("/login/password")).await;
+        self.fill("#username", "admin").await;
+        self.fill("#password", "Admin-Pass-2024").await;
+        self.click("form[action='/login/password'] button[type=submit]")
+            .await;
+        self.go(&q("/admin/users")).await;
+        self.shot("admin-users").await;
+        self.go(&q(&format!("/admin/users?q={user}"))).await;
+        self.click("table.data td a").await;
+        self.shot("admin-user").await;
+        self.go("/userinfo").await;
+        self.click("form.logout button").await;
+        anonymous.len() + 2 + 1 + 5 + 1 + 2
     }
 }

@@ -19,6 +19,7 @@ mod browser;
 mod captcha;
 mod cli;
 mod connections;
+mod console;
 mod cors;
 mod email;
 mod health;
@@ -49,6 +50,7 @@ fn all_cases() -> Vec<Case> {
         captcha::cases(),
         cli::cases(),
         connections::cases(),
+        console::cases(),
         cors::cases(),
         email::cases(),
         health::cases(),

@@ -15,6 +15,7 @@ pub mod phone;
 pub mod register;
 pub mod session;
 pub mod unified;
+pub mod users_admin;
 
 pub use caller::{Caller, CodeAttempt};
 pub use client::ClientInfo;

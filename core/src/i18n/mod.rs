@@ -65,6 +65,16 @@ pub const CORE_RESOURCES: &[(Locale, &str, &str)] = &[
         "pages.ftl",
         include_str!("../../../locales/en/pages.ftl"),
     ),
+    (
+        Locale::ZhHans,
+        "admin.ftl",
+        include_str!("../../../locales/zh-Hans/admin.ftl"),
+    ),
+    (
+        Locale::En,
+        "admin.ftl",
+        include_str!("../../../locales/en/admin.ftl"),
+    ),
 ];
 
 pub struct I18n {

@@ -8,6 +8,7 @@
 //! answers. Pages work without JavaScript; `static/unid.js` only enhances them. Plugins add
 //! their pages through [`crate::plugin::Plugin::pages`] with these same types.
 
+mod admin;
 pub mod assets;
 pub mod code_flow;
 mod legacy;
@@ -109,6 +110,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         )
         .route("/pages/captcha", web::post().to(captcha_refresh));
     legacy::config(cfg);
+    admin::config(cfg);
 }
 
 /// `/`: the profile when signed in, else the sign-in page.

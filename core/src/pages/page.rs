@@ -440,12 +440,33 @@ impl Page {
         title_id: &str,
         build: impl FnOnce(&PageCtx) -> askama::Result<String>,
     ) -> HttpResponse {
+        self.show_in(false, status, title_id, build)
+    }
+
+    /// [`Page::show`] in the wide layout the console's tables need.
+    pub fn show_wide(
+        self,
+        status: StatusCode,
+        title_id: &str,
+        build: impl FnOnce(&PageCtx) -> askama::Result<String>,
+    ) -> HttpResponse {
+        self.show_in(true, status, title_id, build)
+    }
+
+    fn show_in(
+        self,
+        wide: bool,
+        status: StatusCode,
+        title_id: &str,
+        build: impl FnOnce(&PageCtx) -> askama::Result<String>,
+    ) -> HttpResponse {
         let html = {
             build(&self.ctx).and_then(|body| {
                 Layout {
                     ctx: &self.ctx,
                     title: self.ctx.t(title_id),
                     body: &body,
+                    wide,
                 }
                 .render()
             })
@@ -478,6 +499,7 @@ impl Page {
                     ctx: &self.ctx,
                     title: self.ctx.t("pages-error-title"),
                     body: &body,
+                    wide: false,
                 }
                 .render()
             })
@@ -612,6 +634,8 @@ struct Layout<'a> {
     ctx: &'a PageCtx,
     title: &'a str,
     body: &'a str,
+    /// The console's layout: room for tables.
+    wide: bool,
 }
 
 #[derive(Template)]

@@ -58,7 +58,8 @@ impl Page {
     }
 }
 
-fn html_unescape(s: &str) -> String {
+/// The text of an HTML attribute value as askama escapes it.
+pub fn html_unescape(s: &str) -> String {
     s.replace("&#x2f;", "/")
         .replace("&#47;", "/")
         .replace("&quot;", "\"")
@@ -66,6 +67,7 @@ fn html_unescape(s: &str) -> String {
         .replace("&#x27;", "'")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
+        .replace("&#38;", "&")
         .replace("&amp;", "&")
 }
 

@@ -389,3 +389,60 @@ pub fn find_by_invite_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     db_run!(conn: { users::table.count().get_result(conn) })
 }
+
+diesel::define_sql_function! {
+    /// SQL's `lower()`, for case-insensitive matching on both backends.
+    fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// What the console's user list shows: a search term matched anywhere in the username,
+/// nickname, mobile, e-mail or uid (case-insensitive), a status, and where the previous page
+/// ended.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub q: Option<String>,
+    pub status: Option<i32>,
+    /// The last uid of the previous page: ids begin with their creation time, so "older than
+    /// this id" is the next page (keyset pagination, no OFFSET, no count).
+    pub before: Option<String>,
+}
+
+/// Up to `limit` users matching `filter`, newest first.
+pub fn search(conn: &mut DbConn, filter: &UserFilter, limit: i64) -> QueryResult<Vec<UserRow>> {
+    let pattern = filter.q.as_deref().map(|q| {
+        let escaped: String = q
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        format!("%{escaped}%")
+    });
+    db_run!(conn: {
+        let mut query = users::table
+            .select(UserRow::as_select())
+            .order(users::id.desc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(p) = &pattern {
+            query = query.filter(
+                lower(users::username)
+                    .like(p.clone())
+                    .escape('\\')
+                    .or(lower(users::nickname).like(p.clone()).escape('\\'))
+                    .or(users::mobile.like(p.clone()).escape('\\'))
+                    .or(users::email.like(p.clone()).escape('\\'))
+                    .or(users::id.like(p.clone()).escape('\\')),
+            );
+        }
+        if let Some(s) = filter.status {
+            query = query.filter(users::status.eq(s));
+        }
+        if let Some(before) = &filter.before {
+            query = query.filter(users::id.lt(before.clone()));
+        }
+        query.load(conn)
+    })
+}

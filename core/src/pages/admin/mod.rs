@@ -1,0 +1,60 @@
+//! The administrators' console (issue 9): server-rendered pages on the same framework, session
+//! and CSRF protection as the end-user pages, over the same account rules as the admin API
+//! (`accounts::users_admin`, `accounts::apps`), every change recorded in the audit log.
+//!
+//! Access: a signed-out visitor is sent to sign in and comes back; a signed-in user needs role
+//! `admin`, or a role whose permissions include the page's (`user.read` to look, `user.write`
+//! to change; seeded by the migrations), else a 403 page. Every change is a POST.
+
+mod users;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::pages::Page;
+
+/// Looking at accounts.
+pub const USER_READ: &str = "user.read";
+/// Changing accounts.
+pub const USER_WRITE: &str = "user.write";
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin", web::get().to(home))
+        .route("/admin/users", web::get().to(users::list))
+        .service(
+            web::resource("/admin/users/{uid}")
+                .route(web::get().to(users::show))
+                .route(web::post().to(users::save)),
+        );
+}
+
+impl Page {
+    /// The page, when the visitor may use `permission` in the console; else the sign-in page
+    /// (coming back here) or a 403 page.
+    #[expect(
+        clippy::result_large_err,
+        reason = "the answer is built once per request and sent at once"
+    )]
+    pub fn console(self, req: &HttpRequest, permission: &str) -> Result<Page, HttpResponse> {
+        let page = self.signed_in_or_login(req)?;
+        if may(&page, permission) {
+            Ok(page)
+        } else {
+            Err(page.error_page(StatusCode::FORBIDDEN, "admin-forbidden"))
+        }
+    }
+}
+
+/// Whether the signed-in visitor holds `permission` (administrators hold every one).
+fn may(page: &Page, permission: &str) -> bool {
+    page.auth()
+        .is_some_and(|a| a.is_admin() || a.permission.iter().any(|p| p == permission))
+}
+
+/// `/admin`: the users list, the console's first page.
+async fn home(host: web::ThinData<crate::host::Host>, req: HttpRequest) -> HttpResponse {
+    match Page::load(&host, &req).await.console(&req, USER_READ) {
+        Ok(page) => page.redirect("/admin/users"),
+        Err(refused) => refused,
+    }
+}

@@ -1,0 +1,367 @@
+//! The administrators' console (issue 9) over HTTP: who may see and change what, search, the
+//! edit form over the same rules as `updateUser`, and the audit trail it leaves.
+
+use serde_json::json;
+
+use crate::cases;
+use crate::support::cases::Case;
+use crate::support::web::{Page, Visitor};
+use crate::support::{Backend, TestApp, token_of};
+
+pub fn cases() -> Vec<Case> {
+    cases![
+        the_console_needs_an_administrator_or_the_permission,
+        the_user_list_finds_by_any_part_and_pages_by_key,
+        an_edit_bans_at_once_and_is_audited,
+        a_read_only_role_sees_but_cannot_change,
+        console_pages_are_complete_in_both_languages,
+    ]
+}
+
+const ADMIN_PASSWORD: &str = "Admin-Pass-2024";
+/// The pages sign users in to this app; the API calls below use the test's own app as well.
+const PAGES_APP: &str = "__UNI__UNID";
+
+/// An administrator who may sign in to the pages (and the API, from the pages' app).
+async fn admin(app: &TestApp) -> String {
+    let r = app
+        .call("registerAdmin")
+        .client(json!({"appId": PAGES_APP}))
+        .params(json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await;
+    assert_eq!(r["errCode"], 0, "{r}");
+    token_of(&r)
+}
+
+async fn sign_in(v: &Visitor, username: &str, password: &str) -> Page {
+    v.get("/login/password").await;
+    let done = v
+        .post(
+            "/login/password",
+            &[("username", username), ("password", password)],
+        )
+        .await;
+    assert_eq!(done.status, 303, "signed in: {}", done.body);
+    done
+}
+
+/// `login` through the API from the pages' app (where page sign-ups are).
+async fn pages_login(app: &TestApp, username: &str, password: &str) -> serde_json::Value {
+    app.call("login")
+        .client(json!({"appId": PAGES_APP}))
+        .params(json!({"username": username, "password": password}))
+        .send()
+        .await
+}
+
+/// A user of both apps, added by `admin` through the API.
+async fn add_user(app: &TestApp, admin: &str, mut params: serde_json::Value) -> String {
+    params["authorizedApp"] = json!([PAGES_APP, crate::support::APP_ID]);
+    let r = app
+        .call("addUser")
+        .client(json!({"appId": PAGES_APP}))
+        .token(admin)
+        .params(params)
+        .send()
+        .await;
+    assert_eq!(r["errCode"], 0, "{r}");
+    r["uid"].as_str().unwrap().to_string()
+}
+
+async fn the_console_needs_an_administrator_or_the_permission(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    admin(&app).await;
+    // Signed out: to the sign-in page, coming back afterwards.
+    let v = Visitor::new(&app.url);
+    let r = v.get("/admin/users?q=x").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.location(),
+        Some("/login?uniIdRedirectUrl=%2Fadmin%2Fusers%3Fq%3Dx")
+    );
+    // A plain user: 403 on every page and every change, and nothing changes.
+    let plain = Visitor::new(&app.url);
+    crate::pages::sign_up(&plain, "plainuser", "Secret-Pass-123").await;
+    for path in [
+        "/admin",
+        "/admin/users",
+        "/admin/users/000000000000000000000000",
+    ] {
+        let r = plain.get(path).await;
+        assert_eq!(r.status, 403, "{path}");
+        assert!(r.body.contains("管理员"), "{path}: {}", r.body);
+    }
+    let admin = Visitor::new(&app.url);
+    sign_in(&admin, "admin", ADMIN_PASSWORD).await;
+    let list = admin.get("/admin/users?q=plainuser").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let uid = list
+        .body
+        .split("/admin/users/")
+        .nth(1)
+        .and_then(|s| s.get(..24))
+        .expect("the user's row links to their page")
+        .to_string();
+    plain.get("/userinfo").await;
+    let r = plain
+        .post(
+            &format!("/admin/users/{uid}"),
+            &[("username", "plainuser"), ("status", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 403, "a non-admin POST is refused");
+    assert_eq!(
+        pages_login(&app, "plainuser", "Secret-Pass-123").await["errCode"],
+        0,
+        "not banned"
+    );
+    // The administrator's own form without its CSRF token: refused, nothing changes.
+    admin.get(&format!("/admin/users/{uid}")).await;
+    let r = admin
+        .post(
+            &format!("/admin/users/{uid}"),
+            &[
+                ("csrf", "forged"),
+                ("username", "plainuser"),
+                ("status", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        pages_login(&app, "plainuser", "Secret-Pass-123").await["errCode"],
+        0,
+        "not banned"
+    );
+    // `/admin` opens the list.
+    assert_eq!(admin.get("/admin").await.location(), Some("/admin/users"));
+}
+
+async fn the_user_list_finds_by_any_part_and_pages_by_key(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin_token = admin(&app).await;
+    for i in 0..55 {
+        add_user(
+            &app,
+            &admin_token,
+            json!({"username": format!("member{i:02}"), "password": "Secret-Pass-123", "nickname": format!("Member_{i}")}),
+        )
+        .await;
+    }
+    add_user(
+        &app,
+        &admin_token,
+        json!({"username": "phoned", "password": "Secret-Pass-123", "mobile": "13912345678", "email": "Phoned@Example.com", "status": 1}),
+    )
+    .await;
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    // A partial mobile, a part of the e-mail in another case, a nickname part.
+    for q in ["2345", "phoned%40example", "PHONED"] {
+        let r = v.get(&format!("/admin/users?q={q}")).await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains(">phoned<"), "{q}: {}", r.body);
+        assert!(!r.body.contains("member01"), "{q}");
+    }
+    // LIKE's wildcards are taken literally.
+    for q in ["%25", "mem_er", "%5C"] {
+        let r = v.get(&format!("/admin/users?q={q}")).await;
+        assert!(!r.body.contains(">member"), "{q} matched as a wildcard");
+    }
+    let r = v.get("/admin/users?q=Member_1").await;
+    assert!(r.body.contains(">member10<") && r.body.contains(">member19<"));
+    // The status filter.
+    let banned = v.get("/admin/users?status=1").await;
+    assert!(banned.body.contains(">phoned<") && !banned.body.contains(">member"));
+    // 55 members, 50 a page; the next page continues where the first ended (ids begin with
+    // their second of creation, so pages are newest first to the second), none twice.
+    let names = |page: &Page| -> Vec<String> {
+        page.body
+            .split(">member")
+            .skip(1)
+            .filter_map(|rest| rest.get(..2))
+            .map(|n| format!("member{n}"))
+            .collect()
+    };
+    let first = v.get("/admin/users?q=member").await;
+    assert_eq!(
+        first.body.matches("<tr>").count(),
+        51,
+        "a header row and 50"
+    );
+    let next = first
+        .body
+        .split("href=\"")
+        .find(|h| h.starts_with("/admin/users?before="))
+        .and_then(|h| h.split('"').next())
+        .map(crate::support::web::html_unescape)
+        .expect("a next page");
+    let second = v.get(&next).await;
+    assert_eq!(
+        second.body.matches("<tr>").count(),
+        6,
+        "the last 5: {:?}",
+        names(&second)
+    );
+    assert!(!second.body.contains("rel=\"next\""));
+    let mut all: Vec<String> = names(&first).into_iter().chain(names(&second)).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 55, "every member once: {all:?}");
+}
+
+async fn an_edit_bans_at_once_and_is_audited(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin_token = admin(&app).await;
+    let uid = add_user(
+        &app,
+        &admin_token,
+        json!({"username": "target", "password": "Secret-Pass-123", "mobile": "13812345678"}),
+    )
+    .await;
+    let user_token = token_of(&app.login("target", "Secret-Pass-123").await);
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    let found = v.get("/admin/users?q=1234567").await;
+    assert!(found.body.contains(&format!("/admin/users/{uid}")));
+    let form = v.get(&format!("/admin/users/{uid}")).await;
+    assert_eq!(form.status, 200);
+    // A bad value is refused with uni-id's text, nothing saved.
+    let bad = v
+        .post(
+            &format!("/admin/users/{uid}"),
+            &[
+                ("username", "target"),
+                ("nickname", "12345"),
+                ("status", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.error().is_some_and(|e| e.contains("昵称")),
+        "{:?}",
+        bad.error()
+    );
+    let saved = v
+        .post(
+            &format!("/admin/users/{uid}"),
+            &[
+                ("username", "target"),
+                ("nickname", "Target Person"),
+                ("status", "1"),
+                ("role", "editor, support"),
+                ("authorizedApp", crate::support::APP_ID),
+                ("tags", "vip"),
+                ("password", "Brand-New-Pass-9"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    // The ban ends the user's API session at once, and they cannot sign in.
+    assert_eq!(
+        app.call("getAccountInfo").token(&user_token).send().await["errCode"],
+        "uni-id-check-token-failed"
+    );
+    assert_eq!(
+        app.login("target", "Brand-New-Pass-9").await["errCode"],
+        "uni-id-account-banned"
+    );
+    let page = v.follow(&saved).await;
+    assert!(page.body.contains("更新成功"), "the notice: {}", page.body);
+    assert!(page.body.contains("value=\"Target Person\""));
+    assert!(page.body.contains("value=\"editor, support\""));
+    // The audit trail on the page: through the console, by admin, the fields, no password.
+    assert!(page.body.contains("user.update") && page.body.contains("console"));
+    assert!(page.body.contains("status: 0 → 1"), "{}", page.body);
+    assert!(page.body.contains("password: ****"));
+    assert!(!page.body.contains("Brand-New-Pass-9"));
+    assert!(
+        page.body.contains("user.create"),
+        "the API's addUser is there too"
+    );
+}
+
+async fn a_read_only_role_sees_but_cannot_change(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin_token = admin(&app).await;
+    // A role with user.read only, seeded permissions, given to a support person.
+    app.db(|conn| {
+        use diesel::RunQueryDsl;
+        unid_core::db_run!(conn: {
+            diesel::sql_query("INSERT INTO roles (role_id, role_name, create_date) VALUES ('support', 'Support', 0)").execute(conn)?;
+            diesel::sql_query("INSERT INTO role_permissions (role_id, permission_id) VALUES ('support', 'user.read')").execute(conn)?;
+        });
+        Ok(())
+    })
+    .await;
+    add_user(
+        &app,
+        &admin_token,
+        json!({"username": "helper", "password": "Secret-Pass-123", "role": ["support"]}),
+    )
+    .await;
+    let uid = add_user(
+        &app,
+        &admin_token,
+        json!({"username": "customer", "password": "Secret-Pass-123"}),
+    )
+    .await;
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "helper", "Secret-Pass-123").await;
+    let list = v.get("/admin/users?q=customer").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let page = v.get(&format!("/admin/users/{uid}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page
+            .body
+            .contains("<form method=\"post\" action=\"/admin/users/"),
+        "no edit form"
+    );
+    assert!(page.body.contains("但不能修改"));
+    let r = v
+        .post(
+            &format!("/admin/users/{uid}"),
+            &[("username", "customer"), ("status", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(app.login("customer", "Secret-Pass-123").await["errCode"], 0);
+}
+
+async fn console_pages_are_complete_in_both_languages(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin_token = admin(&app).await;
+    let uid = add_user(
+        &app,
+        &admin_token,
+        json!({"username": "shown", "password": "Secret-Pass-123"}),
+    )
+    .await;
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    for locale in ["zh-Hans", "en"] {
+        for path in [
+            "/admin/users".to_string(),
+            "/admin/users?q=nothing-matches".to_string(),
+            format!("/admin/users/{uid}"),
+            "/admin/users/000000000000000000000000".to_string(),
+        ] {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let page = v.get(&format!("{path}{sep}locale={locale}")).await;
+            let expected = if path.ends_with("000000") { 404 } else { 200 };
+            assert_eq!(page.status, expected, "{path} {locale}: {}", page.body);
+            assert!(page.body.contains(&format!("<html lang=\"{locale}\">")));
+            for id in ["admin-", "pages-", "uni-id-"] {
+                assert!(
+                    !page.body.contains(&format!(">{id}"))
+                        && !page.body.contains(&format!("\"{id}")),
+                    "{path} shows a raw id: {}",
+                    page.body
+                );
+            }
+        }
+    }
+}
