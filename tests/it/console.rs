@@ -15,6 +15,7 @@ pub fn cases() -> Vec<Case> {
         an_edit_bans_at_once_and_is_audited,
         a_read_only_role_sees_but_cannot_change,
         console_pages_are_complete_in_both_languages,
+        sessions_are_listed_and_end_one_at_a_time_or_all,
     ]
 }
 
@@ -364,4 +365,77 @@ async fn console_pages_are_complete_in_both_languages(backend: Backend) {
             }
         }
     }
+}
+
+async fn sessions_are_listed_and_end_one_at_a_time_or_all(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin_token = admin(&app).await;
+    let uid = add_user(
+        &app,
+        &admin_token,
+        json!({"username": "roamer", "password": "Secret-Pass-123"}),
+    )
+    .await;
+    let login_on = |device: &'static str| {
+        app.call("login")
+            .client(json!({"deviceId": device, "uniPlatform": "app"}))
+            .params(json!({"username": "roamer", "password": "Secret-Pass-123"}))
+            .send()
+    };
+    let phone = token_of(&login_on("roamers-phone").await);
+    let tablet = token_of(&login_on("roamers-tablet").await);
+    let works = |token: String| {
+        let app = &app;
+        async move { app.call("getAccountInfo").token(&token).send().await["errCode"] == 0 }
+    };
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    let page = v.get(&format!("/admin/users/{uid}")).await;
+    assert!(page.body.contains("roamers-phone") && page.body.contains("roamers-tablet"));
+    // The newest (the tablet's) is listed first; end it.
+    let first = page.input_value("session").expect("a session to end");
+    assert_ne!(first, "all");
+    let ended = v
+        .post(
+            &format!("/admin/users/{uid}/sessions"),
+            &[("session", first.as_str())],
+        )
+        .await;
+    assert_eq!(ended.status, 303, "{}", ended.body);
+    assert!(
+        !works(tablet.clone()).await,
+        "the ended session fails at once"
+    );
+    assert!(works(phone.clone()).await, "the other goes on");
+    let page = v.follow(&ended).await;
+    let (listed, audit) = page
+        .body
+        .split_once("id=\"audit-h\"")
+        .expect("the audit section");
+    assert!(!listed.contains("roamers-tablet") && listed.contains("roamers-phone"));
+    assert!(
+        audit.contains("user.sessions.end") && audit.contains("roamers-tablet"),
+        "audited, naming the session"
+    );
+    // Someone else's session id ends nothing.
+    let other = token_of(&login_on("roamers-phone").await);
+    let r = v
+        .post(
+            "/admin/users/000000000000000000000000/sessions",
+            &[("session", "all")],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    // End all.
+    v.get(&format!("/admin/users/{uid}")).await;
+    let r = v
+        .post(
+            &format!("/admin/users/{uid}/sessions"),
+            &[("session", "all")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(!works(phone).await && !works(other).await);
+    let page = v.follow(&r).await;
+    assert!(page.body.contains("没有有效的登录会话"), "{}", page.body);
 }

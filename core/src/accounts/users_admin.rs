@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::accounts::audit::{self, Actor, Changes};
 use crate::accounts::{Caller, STATUS_NORMAL, find_user, phone};
+use crate::db::models::tokens as token_rows;
 use crate::db::models::users::{self, NewUser, UserChanges, UserQuery};
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -318,6 +319,92 @@ pub async fn update_user(call: &Caller, actor: &Actor, input: AccountUpdate) -> 
                 }
                 audit::record(conn, &actor, now, "user.update", Some(&uid), &audited)?;
                 Ok(())
+            })
+        })
+        .await
+}
+
+/// A live session, as an administrator sees it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The token's hash: names the session without being usable as one.
+    pub id: String,
+    pub created: i64,
+    /// Epoch seconds.
+    pub expires: i64,
+    pub app_id: Option<String>,
+    pub platform: Option<String>,
+    pub device_id: Option<String>,
+}
+
+/// `uid`'s live sessions, newest first.
+pub async fn sessions(call: &Caller, uid: &str) -> ApiResult<Vec<Session>> {
+    let uid = uid.to_string();
+    let now_secs = call.now() / 1000;
+    call.host
+        .db
+        .run(move |conn| {
+            Ok(token_rows::live_of(conn, &uid, now_secs)?
+                .into_iter()
+                .map(session_of)
+                .collect())
+        })
+        .await
+}
+
+fn session_of(row: token_rows::SessionRow) -> Session {
+    Session {
+        id: row.token_hash,
+        created: row.created_date,
+        expires: row.exp,
+        app_id: row.app_id,
+        platform: row.platform,
+        device_id: row.device_id,
+    }
+}
+
+fn describe(s: &Session) -> String {
+    [&s.app_id, &s.platform, &s.device_id]
+        .iter()
+        .filter_map(|v| v.as_deref())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Ends one of `uid`'s sessions (`session` = its id), or all of them (`None`); the user's next
+/// request with it fails. Answers how many ended.
+pub async fn end_sessions(
+    call: &Caller,
+    actor: &Actor,
+    uid: &str,
+    session: Option<String>,
+) -> ApiResult<usize> {
+    let uid = uid.to_string();
+    let actor = actor.clone();
+    let now = call.now();
+    call.host
+        .db
+        .run(move |conn| {
+            conn.write_tx(|conn| {
+                users::find_by_id(conn, &uid)?
+                    .ok_or_else(|| ApiError::new(ErrorCode::AccountNotExists))?;
+                let ended: Vec<Session> = match &session {
+                    Some(id) => token_rows::delete_of(conn, &uid, id)?
+                        .into_iter()
+                        .map(session_of)
+                        .collect(),
+                    None => {
+                        let live = token_rows::live_of(conn, &uid, now / 1000)?;
+                        token_rows::delete_all_of(conn, &uid)?;
+                        live.into_iter().map(session_of).collect()
+                    }
+                };
+                let names: Vec<String> = ended.iter().map(describe).collect();
+                let changes = Changes::new().field("sessions", names, Value::Null);
+                if !ended.is_empty() {
+                    audit::record(conn, &actor, now, "user.sessions.end", Some(&uid), &changes)?;
+                }
+                Ok(ended.len())
             })
         })
         .await

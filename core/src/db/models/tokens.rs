@@ -90,3 +90,46 @@ pub fn purge_expired(conn: &mut DbConn, now_secs: i64) -> QueryResult<usize> {
         diesel::delete(tokens::table.filter(tokens::exp.lt(now_secs))).execute(conn)
     })
 }
+
+/// A live session as the console lists it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tokens)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub exp: i64,
+    pub created_date: i64,
+    pub app_id: Option<String>,
+    pub platform: Option<String>,
+    pub device_id: Option<String>,
+}
+
+/// `user_id`'s sessions not yet expired at `now_secs`, newest first.
+pub fn live_of(conn: &mut DbConn, user_id: &str, now_secs: i64) -> QueryResult<Vec<SessionRow>> {
+    db_run!(conn: {
+        tokens::table
+            .filter(tokens::user_id.eq(user_id))
+            .filter(tokens::exp.ge(now_secs))
+            .order(tokens::created_date.desc())
+            .select(SessionRow::as_select())
+            .load(conn)
+    })
+}
+
+/// Ends one of `user_id`'s sessions; `None` when it was not theirs (or already over).
+pub fn delete_of(
+    conn: &mut DbConn,
+    user_id: &str,
+    token_hash: &str,
+) -> QueryResult<Option<SessionRow>> {
+    let row = at_most_one(db_run!(conn: {
+        tokens::table
+            .filter(tokens::user_id.eq(user_id))
+            .filter(tokens::token_hash.eq(token_hash))
+            .select(SessionRow::as_select())
+            .load(conn)
+    }))?;
+    if row.is_some() {
+        delete(conn, token_hash)?;
+    }
+    Ok(row)
+}

@@ -25,6 +25,10 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             web::resource("/admin/users/{uid}")
                 .route(web::get().to(users::show))
                 .route(web::post().to(users::save)),
+        )
+        .route(
+            "/admin/users/{uid}/sessions",
+            web::post().to(users::end_sessions),
         );
 }
 

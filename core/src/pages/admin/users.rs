@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::accounts::audit::{Actor, Face};
-use crate::accounts::users_admin::{self, AccountUpdate, UPDATE_USER_SCHEMA};
+use crate::accounts::users_admin::{self, AccountUpdate, Session, UPDATE_USER_SCHEMA};
 use crate::db::models::audit::{self, AuditRow};
 use crate::db::models::users::{self, UserFilter, UserRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -206,6 +206,30 @@ struct UserBody<'a> {
     can_write: bool,
     error: Option<String>,
     audit: Vec<AuditLine>,
+    sessions: Vec<SessionLine>,
+}
+
+/// A live session as the page lists it.
+pub struct SessionLine {
+    pub id: String,
+    pub created: String,
+    pub expires: String,
+    pub app_id: String,
+    pub platform: String,
+    pub device_id: String,
+}
+
+impl SessionLine {
+    fn of(s: &Session) -> SessionLine {
+        SessionLine {
+            id: s.id.clone(),
+            created: when(s.created),
+            expires: when(s.expires * 1000),
+            app_id: s.app_id.clone().unwrap_or_default(),
+            platform: s.platform.clone().unwrap_or_default(),
+            device_id: s.device_id.clone().unwrap_or_default(),
+        }
+    }
 }
 
 /// What the user page shows besides the row itself.
@@ -214,10 +238,13 @@ struct Account {
     roles: Vec<String>,
     apps: Vec<String>,
     audit: Vec<AuditRow>,
+    sessions: Vec<Session>,
 }
 
-async fn load(host: &Host, uid: String) -> ApiResult<Account> {
-    host.db
+async fn load(page: &Page, uid: String) -> ApiResult<Account> {
+    let sessions = users_admin::sessions(&page.caller(), &uid).await?;
+    page.host()
+        .db
         .run(move |conn| {
             let user = users::find_by_id(conn, &uid)?
                 .ok_or_else(|| ApiError::new(ErrorCode::AccountNotExists))?;
@@ -225,6 +252,7 @@ async fn load(host: &Host, uid: String) -> ApiResult<Account> {
                 roles: users::roles_of(conn, &uid)?,
                 apps: users::apps_of(conn, &uid)?,
                 audit: audit::recent(conn, Some(&uid), 20)?,
+                sessions,
                 user,
             })
         })
@@ -258,6 +286,7 @@ fn show_user(page: Page, account: Account, error: Option<String>) -> HttpRespons
             can_write,
             error,
             audit: account.audit.iter().map(AuditLine::of).collect(),
+            sessions: account.sessions.iter().map(SessionLine::of).collect(),
         }
         .render()
     })
@@ -273,7 +302,7 @@ pub async fn show(
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    match load(&host, uid.into_inner()).await {
+    match load(&page, uid.into_inner()).await {
         Ok(account) => show_user(page, account, None),
         Err(e) if e.code == ErrorCode::AccountNotExists => {
             page.error_page(StatusCode::NOT_FOUND, "admin-user-not-found")
@@ -372,10 +401,51 @@ pub async fn save(
         }
         Err(e) => {
             let text = page.error_text(&e);
-            match load(&host, uid).await {
+            match load(&page, uid).await {
                 Ok(account) => show_user(page, account, Some(text)),
                 Err(_) => page.error_page(StatusCode::NOT_FOUND, "admin-user-not-found"),
             }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EndSessions {
+    /// One session's id; absent (or `all`) ends every session.
+    #[serde(default)]
+    session: String,
+}
+
+/// `POST /admin/users/{uid}/sessions`: end one session, or all.
+pub async fn end_sessions(
+    host: web::ThinData<Host>,
+    req: HttpRequest,
+    uid: web::Path<String>,
+    body: web::Payload,
+) -> HttpResponse {
+    let mut page = match Page::load(&host, &req).await.console(&req, USER_WRITE) {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let form: EndSessions = match page.form(&req, body).await {
+        Ok(f) => f,
+        Err(refused) => return refused,
+    };
+    let uid = uid.into_inner();
+    let which = Some(form.session).filter(|s| !s.is_empty() && s != "all");
+    let caller = page.caller();
+    match users_admin::end_sessions(&caller, &Actor::of(&caller, Face::Console), &uid, which).await
+    {
+        Ok(_) => {
+            page.flash("pages-flash-saved");
+            page.redirect(&format!("/admin/users/{}", urlencode(&uid)))
+        }
+        Err(e) if e.code == ErrorCode::AccountNotExists => {
+            page.error_page(StatusCode::NOT_FOUND, "admin-user-not-found")
+        }
+        Err(e) => {
+            let text = page.error_text(&e);
+            page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text))
         }
     }
 }
