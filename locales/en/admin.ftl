@@ -51,3 +51,4 @@ admin-session-platform = Platform
 admin-session-device = Device
 admin-session-end = End this session
 admin-session-end-all = End all sessions
+admin-export-csv = Export these users (CSV)

@@ -51,3 +51,4 @@ admin-session-platform = 平台
 admin-session-device = 设备
 admin-session-end = 结束此会话
 admin-session-end-all = 结束全部会话
+admin-export-csv = 导出这些用户（CSV）

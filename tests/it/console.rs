@@ -87,6 +87,7 @@ async fn the_console_needs_an_administrator_or_the_permission(backend: Backend) 
     for path in [
         "/admin",
         "/admin/users",
+        "/admin/users.csv",
         "/admin/users/000000000000000000000000",
     ] {
         let r = plain.get(path).await;
@@ -210,6 +211,41 @@ async fn the_user_list_finds_by_any_part_and_pages_by_key(backend: Backend) {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 55, "every member once: {all:?}");
+
+    // The CSV of a filter holds exactly the rows the filter matches, across batches and pages.
+    let csv = |path: &'static str| {
+        let v = &v;
+        async move {
+            let r = v.get(path).await;
+            assert_eq!(r.status, 200, "{path}");
+            assert!(
+                r.header("content-type")
+                    .is_some_and(|t| t.starts_with("text/csv"))
+            );
+            r.body
+        }
+    };
+    let members = csv("/admin/users.csv?q=member").await;
+    let lines: Vec<&str> = members.trim_end().lines().collect();
+    assert!(lines[0].starts_with("\u{feff}uid,username,nickname,mobile,email,status"));
+    assert_eq!(lines.len(), 56, "a header and 55 members");
+    let phoned = csv("/admin/users.csv?q=2345&status=1").await;
+    let lines: Vec<&str> = phoned.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{phoned}");
+    // The mobile starts with '+', which a spreadsheet would read as a formula.
+    assert!(
+        lines[1].contains(",phoned,,'+8613912345678,phoned@example.com,1,"),
+        "{}",
+        lines[1]
+    );
+    let all = app
+        .db(|conn| Ok(unid_core::db::models::audit::recent(conn, None, 100)?))
+        .await;
+    assert_eq!(
+        all.iter().filter(|a| a.action == "users.export").count(),
+        2,
+        "each export is in the audit log"
+    );
 }
 
 async fn an_edit_bans_at_once_and_is_audited(backend: Backend) {

@@ -21,6 +21,7 @@ pub const USER_WRITE: &str = "user.write";
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(home))
         .route("/admin/users", web::get().to(users::list))
+        .route("/admin/users.csv", web::get().to(users::export))
         .service(
             web::resource("/admin/users/{uid}")
                 .route(web::get().to(users::show))
