@@ -26,6 +26,7 @@ pub fn cases() -> Vec<Case> {
         sign_in_and_register_without_javascript,
         the_captcha_refreshes_in_place_with_javascript,
         the_pages_speak_english_and_chinese,
+        an_administrator_finds_a_user_by_mobile_and_bans_them,
     ]
 }
 
@@ -557,6 +558,62 @@ async fn the_pages_speak_english_and_chinese(backend: Backend) {
     assert!(
         error.is_ascii() && !error.is_empty(),
         "an English error: {error}"
+    );
+    b.close().await;
+}
+
+/// Issue 9: an administrator signs in, finds a user by part of their mobile number, bans them
+/// and resets their password from the console; the user's API session ends at once, and the
+/// change is in the account's audit trail.
+async fn an_administrator_finds_a_user_by_mobile_and_bans_them(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app
+        .call("registerAdmin")
+        .client(json!({ "appId": PAGES_APP }))
+        .params(json!({ "username": "chief", "password": PASSWORD }))
+        .send()
+        .await;
+    assert_eq!(admin["errCode"], 0, "{admin}");
+    let admin_token = crate::support::token_of(&admin);
+    let added = app
+        .call("addUser")
+        .client(json!({ "appId": PAGES_APP }))
+        .token(&admin_token)
+        .params(json!({ "username": "suspect", "password": PASSWORD, "mobile": "13876543210" }))
+        .send()
+        .await;
+    assert_eq!(added["errCode"], 0, "{added}");
+    let user_token = crate::support::token_of(&api_login(&app, "suspect", PASSWORD).await);
+
+    let b = open(&app).await;
+    sign_in(&b, "chief", PASSWORD).await;
+    b.goto("/admin").await;
+    assert_eq!(b.path().await, "/admin/users");
+    b.fill("#q", "8765").await;
+    b.click("form.filters button[type=submit]").await;
+    assert!(b.text("table.data").await.contains("suspect"));
+    b.click("table.data td a").await;
+    assert!(
+        b.path().await.starts_with("/admin/users/"),
+        "{}",
+        b.path().await
+    );
+    b.click("#status option[value='1']").await;
+    b.fill("#password", "Reset-By-Admin-7").await;
+    b.click("form.form button[type=submit]").await;
+    let page = b.body_text().await;
+    assert!(page.contains("更新成功"), "{page}");
+    assert!(
+        page.contains("status: 0 → 1") && page.contains("password: ****"),
+        "{page}"
+    );
+    assert!(!page.contains("Reset-By-Admin-7"));
+    // The ban holds at once: the user's token fails, and signing in is refused.
+    let r = app.call("getAccountInfo").token(&user_token).send().await;
+    assert_eq!(r["errCode"], "uni-id-check-token-failed");
+    assert_eq!(
+        api_login(&app, "suspect", "Reset-By-Admin-7").await["errCode"],
+        "uni-id-account-banned"
     );
     b.close().await;
 }
