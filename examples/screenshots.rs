@@ -262,8 +262,12 @@ impl Shots<'_> {
         self.go(&q(&format!("/admin/users?q={user}"))).await;
         self.click("table.data td a").await;
         self.shot("admin-user").await;
+        self.go(&q("/admin/roles")).await;
+        self.shot("admin-roles").await;
+        self.go(&q("/admin/permissions")).await;
+        self.shot("admin-permissions").await;
         self.go("/userinfo").await;
         self.click("form.logout button").await;
-        anonymous.len() + 2 + 1 + 5 + 1 + 2
+        anonymous.len() + 2 + 1 + 5 + 1 + 4
     }
 }

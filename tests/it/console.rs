@@ -16,6 +16,7 @@ pub fn cases() -> Vec<Case> {
         a_read_only_role_sees_but_cannot_change,
         console_pages_are_complete_in_both_languages,
         sessions_are_listed_and_end_one_at_a_time_or_all,
+        roles_and_permissions_are_managed_and_take_effect_at_once,
     ]
 }
 
@@ -474,4 +475,171 @@ async fn sessions_are_listed_and_end_one_at_a_time_or_all(backend: Backend) {
     assert!(!works(phone).await && !works(other).await);
     let page = v.follow(&r).await;
     assert!(page.body.contains("没有有效的登录会话"), "{}", page.body);
+}
+
+async fn roles_and_permissions_are_managed_and_take_effect_at_once(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin_token = admin(&app).await;
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    let roles = v.get("/admin/roles").await;
+    assert_eq!(roles.status, 200, "{}", roles.body);
+    assert!(
+        roles.body.contains("内置角色"),
+        "the admin role is shown as built in"
+    );
+    // A support role that may look at users.
+    let created = v
+        .post(
+            "/admin/roles",
+            &[
+                ("role_id", "support"),
+                ("role_name", "Support"),
+                ("permission.user.read", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let listed = v.follow(&created).await;
+    assert!(listed.body.contains(">support<") && listed.body.contains(">user.read<"));
+    // Refusals: a duplicate, a bad id, an unknown permission, the admin role.
+    for (fields, text) in [
+        (
+            vec![("role_id", "support"), ("role_name", "Again")],
+            "已存在",
+        ),
+        (
+            vec![("role_id", "bad id"), ("role_name", "Bad")],
+            "只能包含",
+        ),
+        (
+            vec![
+                ("role_id", "ghost"),
+                ("role_name", "Ghost"),
+                ("permission.no.such", "on"),
+            ],
+            "没有这个权限",
+        ),
+        (
+            vec![("role_id", "admin"), ("role_name", "Mine")],
+            "内置角色",
+        ),
+    ] {
+        v.get("/admin/roles").await;
+        let r = v.post("/admin/roles", &fields).await;
+        assert_eq!(r.status, 422, "{fields:?}: {}", r.body);
+        assert!(
+            r.error().is_some_and(|e| e.contains(text)),
+            "{fields:?}: {:?}",
+            r.error()
+        );
+    }
+    v.get("/admin/roles").await;
+    let r = v.post("/admin/roles/admin", &[("do", "delete")]).await;
+    assert_eq!(r.status, 422, "the admin role cannot be deleted");
+
+    // A support person signs in to the console and may look, not change.
+    add_user(
+        &app,
+        &admin_token,
+        json!({"username": "helper", "password": "Secret-Pass-123", "role": ["support"]}),
+    )
+    .await;
+    let helper = Visitor::new(&app.url);
+    sign_in(&helper, "helper", "Secret-Pass-123").await;
+    assert_eq!(helper.get("/admin/users").await.status, 200);
+    assert_eq!(helper.get("/admin/roles").await.status, 403, "no role.read");
+    let helper_token = token_of(&pages_login(&app, "helper", "Secret-Pass-123").await);
+    // Granting more ends the holders' sessions at once (tokens carry the permissions).
+    v.get("/admin/roles").await;
+    let saved = v
+        .post(
+            "/admin/roles/support",
+            &[
+                ("do", "save"),
+                ("role_name", "Support desk"),
+                ("permission.user.read", "on"),
+                ("permission.role.read", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        app.call("getAccountInfo")
+            .client(json!({"appId": PAGES_APP}))
+            .token(&helper_token)
+            .send()
+            .await["errCode"],
+        "uni-id-check-token-failed"
+    );
+    sign_in(&helper, "helper", "Secret-Pass-123").await;
+    let seen = helper.get("/admin/roles").await;
+    assert_eq!(seen.status, 200, "role.read now");
+    assert!(
+        !seen.body.contains("action=\"/admin/roles\""),
+        "but no forms"
+    );
+
+    // Permissions: add one, grant it, delete it.
+    v.get("/admin/permissions").await;
+    let r = v
+        .post(
+            "/admin/permissions",
+            &[
+                ("permission_id", "report.read"),
+                ("permission_name", "Reports"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = v.follow(&r).await;
+    assert!(page.body.contains(">report.read<"));
+    let r = v
+        .post(
+            "/admin/permissions",
+            &[
+                ("permission_id", "report.read"),
+                ("permission_name", "Again"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    v.get("/admin/permissions").await;
+    let r = v
+        .post(
+            "/admin/permissions",
+            &[("do", "delete"), ("permission_id", "report.read")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(!v.follow(&r).await.body.contains(">report.read<"));
+    // Deleting the role: gone from the list, its holders signed out.
+    let helper_token = token_of(&pages_login(&app, "helper", "Secret-Pass-123").await);
+    v.get("/admin/roles").await;
+    let r = v.post("/admin/roles/support", &[("do", "delete")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(!v.follow(&r).await.body.contains(">support<"));
+    assert_eq!(
+        app.call("getAccountInfo")
+            .client(json!({"appId": PAGES_APP}))
+            .token(&helper_token)
+            .send()
+            .await["errCode"],
+        "uni-id-check-token-failed"
+    );
+    assert_eq!(helper.get("/admin/users").await.status, 303, "signed out");
+    // Every change is in the audit log.
+    let audit = app
+        .db(|conn| Ok(unid_core::db::models::audit::recent(conn, None, 100)?))
+        .await;
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    for action in [
+        "role.create",
+        "role.update",
+        "role.delete",
+        "permission.create",
+        "permission.delete",
+    ] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
 }

@@ -13,6 +13,7 @@ pub mod log;
 pub mod login;
 pub mod phone;
 pub mod register;
+pub mod roles;
 pub mod session;
 pub mod unified;
 pub mod users_admin;

@@ -3,9 +3,11 @@
 //! (`accounts::users_admin`, `accounts::apps`), every change recorded in the audit log.
 //!
 //! Access: a signed-out visitor is sent to sign in and comes back; a signed-in user needs role
-//! `admin`, or a role whose permissions include the page's (`user.read` to look, `user.write`
-//! to change; seeded by the migrations), else a 403 page. Every change is a POST.
+//! `admin`, or a role whose permissions include the page's (`user.read` / `role.read` to look,
+//! `user.write` / `role.write` to change; seeded by the migrations), else a 403 page. Every
+//! change is a POST.
 
+mod roles;
 mod users;
 
 use actix_web::http::StatusCode;
@@ -17,6 +19,10 @@ use crate::pages::Page;
 pub const USER_READ: &str = "user.read";
 /// Changing accounts.
 pub const USER_WRITE: &str = "user.write";
+/// Looking at roles and permissions.
+pub const ROLE_READ: &str = "role.read";
+/// Changing roles and permissions.
+pub const ROLE_WRITE: &str = "role.write";
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(home))
@@ -30,6 +36,17 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/users/{uid}/sessions",
             web::post().to(users::end_sessions),
+        )
+        .service(
+            web::resource("/admin/roles")
+                .route(web::get().to(roles::list))
+                .route(web::post().to(roles::create)),
+        )
+        .route("/admin/roles/{id}", web::post().to(roles::change))
+        .service(
+            web::resource("/admin/permissions")
+                .route(web::get().to(roles::permissions))
+                .route(web::post().to(roles::change_permission)),
         );
 }
 
