@@ -266,8 +266,12 @@ impl Shots<'_> {
         self.shot("admin-roles").await;
         self.go(&q("/admin/permissions")).await;
         self.shot("admin-permissions").await;
+        self.go(&q("/admin/logs")).await;
+        self.shot("admin-logs").await;
+        self.go(&q("/admin/logs/audit")).await;
+        self.shot("admin-audit").await;
         self.go("/userinfo").await;
         self.click("form.logout button").await;
-        anonymous.len() + 2 + 1 + 5 + 1 + 4
+        anonymous.len() + 2 + 1 + 5 + 1 + 6
     }
 }

@@ -17,6 +17,7 @@ pub fn cases() -> Vec<Case> {
         console_pages_are_complete_in_both_languages,
         sessions_are_listed_and_end_one_at_a_time_or_all,
         roles_and_permissions_are_managed_and_take_effect_at_once,
+        the_logs_show_sign_ins_and_changes_and_filter_them,
     ]
 }
 
@@ -386,6 +387,10 @@ async fn console_pages_are_complete_in_both_languages(backend: Backend) {
             "/admin/users?q=nothing-matches".to_string(),
             format!("/admin/users/{uid}"),
             "/admin/users/000000000000000000000000".to_string(),
+            "/admin/roles".to_string(),
+            "/admin/permissions".to_string(),
+            "/admin/logs".to_string(),
+            "/admin/logs/audit".to_string(),
         ] {
             let sep = if path.contains('?') { '&' } else { '?' };
             let page = v.get(&format!("{path}{sep}locale={locale}")).await;
@@ -642,4 +647,64 @@ async fn roles_and_permissions_are_managed_and_take_effect_at_once(backend: Back
     ] {
         assert!(actions.contains(&action), "{action} in {actions:?}");
     }
+}
+
+async fn the_logs_show_sign_ins_and_changes_and_filter_them(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin_token = admin(&app).await;
+    add_user(
+        &app,
+        &admin_token,
+        json!({"username": "logged", "password": "Secret-Pass-123"}),
+    )
+    .await;
+    let attempt = |password: &'static str, ip: &'static str| {
+        app.call("login")
+            .sent_from(ip)
+            .params(json!({"username": "logged", "password": password}))
+            .send()
+    };
+    assert_eq!(attempt("Secret-Pass-123", "127.0.0.7").await["errCode"], 0);
+    assert_eq!(
+        attempt("Wrong-Pass-123", "127.0.0.9").await["errCode"],
+        "uni-id-password-error"
+    );
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    let rows = |page: &Page| page.body.matches("<tr>").count().saturating_sub(1);
+    let all = v.get("/admin/logs?user=logged").await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(rows(&all), 2, "{}", all.body);
+    let failed = v.get("/admin/logs?user=logged&state=0").await;
+    assert_eq!(rows(&failed), 1);
+    assert!(failed.body.contains("127.0.0.9") && !failed.body.contains("127.0.0.7"));
+    assert_eq!(rows(&v.get("/admin/logs?ip=127.0.0.7").await), 1);
+    assert_eq!(rows(&v.get("/admin/logs?user=logged&type=logout").await), 0);
+    let today = unid_core::outbound::time::date(app.clock.now_ms() / 1000);
+    let dated = v
+        .get(&format!(
+            "/admin/logs?user=logged&from={today}&until={today}"
+        ))
+        .await;
+    assert_eq!(rows(&dated), 2, "until is inclusive of the day");
+    let later = v.get("/admin/logs?user=logged&from=2999-01-01").await;
+    assert_eq!(rows(&later), 0);
+    let bad = v.get("/admin/logs?from=yesterday").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.error().is_some_and(|e| e.contains("2026-12-03")));
+    // The audit log: the API's addUser, by the administrator, read only.
+    let audit = v.get("/admin/logs/audit").await;
+    assert_eq!(audit.status, 200);
+    assert!(audit.body.contains("user.create") && audit.body.contains(">admin<"));
+    assert!(
+        !audit.body.contains("<form method=\"post\""),
+        "nothing to edit"
+    );
+    let none = v.get("/admin/logs/audit?who=nobody-at-all").await;
+    assert_eq!(rows(&none), 0);
+    // Not for others.
+    let plain = Visitor::new(&app.url);
+    crate::pages::sign_up(&plain, "nosy", "Secret-Pass-123").await;
+    assert_eq!(plain.get("/admin/logs").await.status, 403);
+    assert_eq!(plain.get("/admin/logs/audit").await.status, 403);
 }

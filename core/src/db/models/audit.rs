@@ -59,3 +59,32 @@ pub fn recent(
         q.load(conn)
     })
 }
+
+/// A page of the audit log, newest first: entries by `actor` or about `target` when given,
+/// older than `before` (the last id of the previous page).
+pub fn page(
+    conn: &mut DbConn,
+    who: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    db_run!(conn: {
+        let mut q = admin_audit::table
+            .select(AuditRow::as_select())
+            .order(admin_audit::id.desc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(w) = who {
+            q = q.filter(
+                admin_audit::actor_id
+                    .eq(w.to_string())
+                    .or(admin_audit::actor_name.eq(w.to_string()))
+                    .or(admin_audit::target_id.eq(w.to_string())),
+            );
+        }
+        if let Some(b) = before {
+            q = q.filter(admin_audit::id.lt(b));
+        }
+        q.load(conn)
+    })
+}

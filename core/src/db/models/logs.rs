@@ -90,3 +90,57 @@ pub fn latest(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<LogRow>> {
             .load(conn)
     })
 }
+
+/// The console's view of the login log: each field narrows it; `before` is the last id of the
+/// previous page (ids grow with time, so pages run newest first, by key).
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    /// A uid, username, mobile (E.164) or e-mail, matched exactly.
+    pub user: Option<String>,
+    pub ip: Option<String>,
+    pub type_: Option<String>,
+    pub state: Option<i32>,
+    /// Epoch ms, inclusive.
+    pub from: Option<i64>,
+    /// Epoch ms, exclusive.
+    pub until: Option<i64>,
+    pub before: Option<i64>,
+}
+
+pub fn search(conn: &mut DbConn, f: &LogFilter, limit: i64) -> QueryResult<Vec<LogRow>> {
+    db_run!(conn: {
+        let mut q = uni_id_log::table
+            .select(LogRow::as_select())
+            .order(uni_id_log::id.desc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(u) = &f.user {
+            q = q.filter(
+                uni_id_log::user_id
+                    .eq(u.clone())
+                    .or(uni_id_log::username.eq(u.to_lowercase()))
+                    .or(uni_id_log::mobile.eq(u.clone()))
+                    .or(uni_id_log::email.eq(u.to_lowercase())),
+            );
+        }
+        if let Some(ip) = &f.ip {
+            q = q.filter(uni_id_log::ip.eq(ip.clone()));
+        }
+        if let Some(t) = &f.type_ {
+            q = q.filter(uni_id_log::type_.eq(t.clone()));
+        }
+        if let Some(s) = f.state {
+            q = q.filter(uni_id_log::state.eq(s));
+        }
+        if let Some(from) = f.from {
+            q = q.filter(uni_id_log::create_date.ge(from));
+        }
+        if let Some(until) = f.until {
+            q = q.filter(uni_id_log::create_date.lt(until));
+        }
+        if let Some(before) = f.before {
+            q = q.filter(uni_id_log::id.lt(before));
+        }
+        q.load(conn)
+    })
+}

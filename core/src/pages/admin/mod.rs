@@ -7,6 +7,7 @@
 //! `user.write` / `role.write` to change; seeded by the migrations), else a 403 page. Every
 //! change is a POST.
 
+mod logs;
 mod roles;
 mod users;
 
@@ -23,6 +24,8 @@ pub const USER_WRITE: &str = "user.write";
 pub const ROLE_READ: &str = "role.read";
 /// Changing roles and permissions.
 pub const ROLE_WRITE: &str = "role.write";
+/// Reading the login log and the audit log.
+pub const LOG_READ: &str = "log.read";
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(home))
@@ -43,6 +46,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(roles::create)),
         )
         .route("/admin/roles/{id}", web::post().to(roles::change))
+        .route("/admin/logs", web::get().to(logs::login_log))
+        .route("/admin/logs/audit", web::get().to(logs::audit_log))
         .service(
             web::resource("/admin/permissions")
                 .route(web::get().to(roles::permissions))

@@ -68,7 +68,7 @@ fn status_text(ctx: &PageCtx, status: i32) -> String {
 }
 
 /// Milliseconds since the epoch as `2026-12-03 10:42` (UTC).
-fn when(ms: i64) -> String {
+pub(super) fn when(ms: i64) -> String {
     let (y, mo, d, h, mi, _) = crate::outbound::time::utc(ms / 1000);
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}")
 }
@@ -162,7 +162,7 @@ pub struct AuditLine {
 }
 
 impl AuditLine {
-    fn of(row: &AuditRow) -> AuditLine {
+    pub(super) fn of(row: &AuditRow) -> AuditLine {
         let changes: serde_json::Value =
             serde_json::from_str(&row.changes).unwrap_or(serde_json::Value::Null);
         let show = |v: &serde_json::Value| match v {

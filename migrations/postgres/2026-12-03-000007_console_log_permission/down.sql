@@ -1,0 +1,1 @@
+DELETE FROM permissions WHERE permission_id = 'log.read';
