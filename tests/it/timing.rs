@@ -1,6 +1,6 @@
 //! Login timing says nothing (issue 8, item 2): a wrong password for a real account and any
 //! password for an unknown one cost the same server work, so their answer times cannot tell
-//! them apart. Each check times 200 of each, alternating, every attempt from its own address
+//! them apart. Each check times 500 of each, alternating, every attempt from its own address
 //! (so no per-IP rule changes the path), and fails when the medians differ by more than 5 % or
 //! a threshold classifier tells them apart more than 60 % of the time.
 
@@ -22,7 +22,10 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
-const ROUNDS: usize = 200;
+/// 500 of each, not the issue's minimum of 200: on this VM one attempt's time varies by several
+/// ms, and with 200 the two medians' own noise alone passed 5 % about once in a few CI runs
+/// (one known/unknown pair at 5.2 %, with every other pair of that run under 2 %).
+const ROUNDS: usize = 500;
 
 /// No limit or captcha rule may change either path during the measurement.
 const QUIET: &str = "passwordErrorLimit = 1000000\n[throttle]\naccountCaptchaAfter = 1000000\naccountDelayAfter = 1000000\nipLockAfter = 1000000\nregisterPerIpPerHour = 1000000\n[codes]\nperIpPerHour = 1000000\nperTargetPerDay = 1000000";

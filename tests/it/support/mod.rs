@@ -152,7 +152,13 @@ impl TestAppBuilder {
             url: format!("http://{addr}"),
             clock,
             host,
-            client: reqwest::Client::new(),
+            // Idle connections are dropped before the server's keep-alive (5 s) would close
+            // them: reusing one the server is closing at that moment fails the request
+            // (`IncompleteMessage`), which a flood test once hit.
+            client: reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
+                .build()
+                .expect("the test client"),
             dir,
             pg_schema,
             shutdown: Some(tx),
