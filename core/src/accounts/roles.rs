@@ -72,10 +72,13 @@ fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
 }
 
+/// `uni-id-invalid-param` with unid's message `id` (no arguments).
+fn refused(id: &'static str) -> ApiError {
+    ApiError::new(ErrorCode::InvalidParam).message(id)
+}
+
 fn invalid(field: &str) -> ApiError {
-    ApiError::new(ErrorCode::InvalidParam)
-        .message("unid-invalid-id")
-        .arg("field", field.to_string())
+    refused("unid-invalid-id").arg("field", field.to_string())
 }
 
 /// Creates (`create`) or changes a role.
@@ -84,7 +87,7 @@ pub async fn save(call: &Caller, actor: &Actor, role: Role, create: bool) -> Api
         return Err(invalid("role_id"));
     }
     if role.id == ADMIN_ROLE {
-        return Err(ApiError::new(ErrorCode::InvalidParam).message("unid-role-built-in"));
+        return Err(refused("unid-role-built-in"));
     }
     if role.name.trim().is_empty() {
         return Err(ApiError::param_required("role_name"));
@@ -103,17 +106,13 @@ pub async fn save(call: &Caller, actor: &Actor, role: Role, create: bool) -> Api
                 permissions.sort();
                 permissions.dedup();
                 if permissions.iter().any(|p| !known.contains(p)) {
-                    return Err(
-                        ApiError::new(ErrorCode::InvalidParam).message("unid-permission-not-found")
-                    );
+                    return Err(refused("unid-permission-not-found"));
                 }
                 let before = rows::all_roles(conn)?
                     .into_iter()
                     .find(|r| r.role_id == role.id);
                 if !create && before.is_none() {
-                    return Err(
-                        ApiError::new(ErrorCode::InvalidParam).message("unid-role-not-found")
-                    );
+                    return Err(refused("unid-role-not-found"));
                 }
                 let old_permissions = rows::permissions_of(conn, std::slice::from_ref(&role.id))?;
                 let row = RoleRow {
@@ -123,7 +122,7 @@ pub async fn save(call: &Caller, actor: &Actor, role: Role, create: bool) -> Api
                     create_date: now,
                 };
                 if !rows::save_role(conn, &row, &permissions, create)? {
-                    return Err(ApiError::new(ErrorCode::InvalidParam).message("unid-role-exists"));
+                    return Err(refused("unid-role-exists"));
                 }
                 let changes = Changes::new()
                     .field(
@@ -160,7 +159,7 @@ pub async fn save(call: &Caller, actor: &Actor, role: Role, create: bool) -> Api
 /// what it granted, and their sessions end.
 pub async fn delete(call: &Caller, actor: &Actor, id: &str) -> ApiResult<()> {
     if id == ADMIN_ROLE {
-        return Err(ApiError::new(ErrorCode::InvalidParam).message("unid-role-built-in"));
+        return Err(refused("unid-role-built-in"));
     }
     let id = id.to_string();
     let actor = actor.clone();
@@ -171,9 +170,7 @@ pub async fn delete(call: &Caller, actor: &Actor, id: &str) -> ApiResult<()> {
             conn.write_tx(|conn| {
                 let permissions = rows::permissions_of(conn, std::slice::from_ref(&id))?;
                 if !rows::delete_role(conn, &id)? {
-                    return Err(
-                        ApiError::new(ErrorCode::InvalidParam).message("unid-role-not-found")
-                    );
+                    return Err(refused("unid-role-not-found"));
                 }
                 let changes = Changes::new().field("permission", permissions, Value::Null);
                 audit::record(conn, &actor, now, "role.delete", Some(&id), &changes)?;
@@ -212,9 +209,7 @@ pub async fn add_permission(call: &Caller, actor: &Actor, p: Permission) -> ApiR
                     create_date: now,
                 };
                 if !rows::insert_permission(conn, &row)? {
-                    return Err(
-                        ApiError::new(ErrorCode::InvalidParam).message("unid-permission-exists")
-                    );
+                    return Err(refused("unid-permission-exists"));
                 }
                 let changes =
                     Changes::new().field("permission_name", Value::Null, row.permission_name);
@@ -242,9 +237,7 @@ pub async fn delete_permission(call: &Caller, actor: &Actor, id: &str) -> ApiRes
         .run(move |conn| {
             conn.write_tx(|conn| {
                 let Some(roles) = rows::delete_permission(conn, &id)? else {
-                    return Err(
-                        ApiError::new(ErrorCode::InvalidParam).message("unid-permission-not-found")
-                    );
+                    return Err(refused("unid-permission-not-found"));
                 };
                 let changes = Changes::new().field("granted_by", roles.clone(), Value::Null);
                 audit::record(conn, &actor, now, "permission.delete", Some(&id), &changes)?;

@@ -8,8 +8,8 @@ use askama::Template;
 use crate::db::models::audit;
 use crate::db::models::logs::{self, LogFilter};
 use crate::host::Host;
-use crate::pages::admin::LOG_READ;
 use crate::pages::admin::users::{AuditLine, when};
+use crate::pages::admin::{LOG_READ, one_page};
 use crate::pages::{Page, PageCtx, query, urlencode};
 
 const PAGE_SIZE: i64 = 50;
@@ -115,15 +115,10 @@ pub async fn login_log(host: web::ThinData<Host>, req: HttpRequest) -> HttpRespo
         .db
         .run(move |conn| Ok(logs::search(conn, &search, PAGE_SIZE + 1)?))
         .await;
-    let mut rows = match found {
-        Ok(rows) => rows,
-        Err(e) => {
-            let text = page.error_text(&e);
-            return page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text));
-        }
+    let (rows, more) = match found {
+        Ok(rows) => one_page(rows, PAGE_SIZE),
+        Err(e) => return page.unavailable(&e),
     };
-    let more = rows.len() > PAGE_SIZE as usize;
-    rows.truncate(PAGE_SIZE as usize);
     let next = more.then(|| {
         let last = rows.last().map_or(0, |r| r.id);
         let mut href = format!("/admin/logs?before={last}");
@@ -197,15 +192,10 @@ pub async fn audit_log(host: web::ThinData<Host>, req: HttpRequest) -> HttpRespo
         .db
         .run(move |conn| Ok(audit::page(conn, w.as_deref(), before, PAGE_SIZE + 1)?))
         .await;
-    let mut rows = match found {
-        Ok(rows) => rows,
-        Err(e) => {
-            let text = page.error_text(&e);
-            return page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text));
-        }
+    let (rows, more) = match found {
+        Ok(rows) => one_page(rows, PAGE_SIZE),
+        Err(e) => return page.unavailable(&e),
     };
-    let more = rows.len() > PAGE_SIZE as usize;
-    rows.truncate(PAGE_SIZE as usize);
     let next = more.then(|| {
         let last = rows.last().map_or(0, |r| r.id);
         let mut href = format!("/admin/logs/audit?before={last}");

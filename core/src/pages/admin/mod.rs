@@ -14,6 +14,7 @@ mod users;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::error::ApiError;
 use crate::pages::Page;
 
 /// Looking at accounts.
@@ -70,6 +71,23 @@ impl Page {
             Err(page.error_page(StatusCode::FORBIDDEN, "admin-forbidden"))
         }
     }
+}
+
+impl Page {
+    /// A failed read or change the visitor cannot fix: a 503 page in their language.
+    fn unavailable(self, e: &ApiError) -> HttpResponse {
+        let text = self.error_text(e);
+        self.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text))
+    }
+}
+
+/// A keyset page out of `rows`, fetched one longer than `size`: the page, and whether more
+/// rows follow.
+fn one_page<T>(mut rows: Vec<T>, size: i64) -> (Vec<T>, bool) {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let more = rows.len() > size;
+    rows.truncate(size);
+    (rows, more)
 }
 
 /// Whether the signed-in visitor holds `permission` (administrators hold every one).

@@ -61,8 +61,7 @@ async fn show_roles(page: Page, error: Option<String>) -> HttpResponse {
     let (roles, permissions) = match roles::all(&page.caller()).await {
         Ok(all) => all,
         Err(e) => {
-            let text = page.error_text(&e);
-            return page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text));
+            return page.unavailable(&e);
         }
     };
     let can_write = may(&page, ROLE_WRITE);
@@ -191,8 +190,7 @@ async fn show_permissions(page: Page, error: Option<String>) -> HttpResponse {
     let permissions = match roles::all(&page.caller()).await {
         Ok((_, p)) => p,
         Err(e) => {
-            let text = page.error_text(&e);
-            return page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text));
+            return page.unavailable(&e);
         }
     };
     let can_write = may(&page, ROLE_WRITE);

@@ -13,7 +13,7 @@ use crate::db::models::audit::{self, AuditRow};
 use crate::db::models::users::{self, UserFilter, UserRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::Host;
-use crate::pages::admin::{USER_READ, USER_WRITE, may};
+use crate::pages::admin::{USER_READ, USER_WRITE, may, one_page};
 use crate::pages::{Page, PageCtx, query, urlencode};
 use crate::secret::Secret;
 
@@ -109,15 +109,10 @@ pub async fn list(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
         .db
         .run(move |conn| Ok(users::search(conn, &filter, PAGE_SIZE + 1)?))
         .await;
-    let mut found = match found {
-        Ok(rows) => rows,
-        Err(e) => {
-            let text = page.error_text(&e);
-            return page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text));
-        }
+    let (found, more) = match found {
+        Ok(rows) => one_page(rows, PAGE_SIZE),
+        Err(e) => return page.unavailable(&e),
     };
-    let more = found.len() > PAGE_SIZE as usize;
-    found.truncate(PAGE_SIZE as usize);
     let next = more.then(|| {
         let last = found.last().map(|u| u.id.clone()).unwrap_or_default();
         let mut href = format!("/admin/users?before={}", urlencode(&last));
@@ -314,10 +309,7 @@ pub async fn show(
         Err(e) if e.code == ErrorCode::AccountNotExists => {
             page.error_page(StatusCode::NOT_FOUND, "admin-user-not-found")
         }
-        Err(e) => {
-            let text = page.error_text(&e);
-            page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text))
-        }
+        Err(e) => page.unavailable(&e),
     }
 }
 
@@ -450,10 +442,7 @@ pub async fn end_sessions(
         Err(e) if e.code == ErrorCode::AccountNotExists => {
             page.error_page(StatusCode::NOT_FOUND, "admin-user-not-found")
         }
-        Err(e) => {
-            let text = page.error_text(&e);
-            page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text))
-        }
+        Err(e) => page.unavailable(&e),
     }
 }
 
@@ -506,8 +495,7 @@ pub async fn export(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse
         let batch = match batch {
             Ok(b) => b,
             Err(e) => {
-                let text = page.error_text(&e);
-                return page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text));
+                return page.unavailable(&e);
             }
         };
         for u in &batch {
@@ -551,8 +539,7 @@ pub async fn export(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse
         })
         .await;
     if let Err(e) = recorded {
-        let text = page.error_text(&e);
-        return page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text));
+        return page.unavailable(&e);
     }
     HttpResponse::Ok()
         .insert_header(("content-type", "text/csv; charset=utf-8"))
