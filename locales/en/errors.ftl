@@ -92,3 +92,5 @@ unid-role-not-found = There is no such role
 unid-role-exists = A role with this id exists already
 unid-permission-exists = A permission with this id exists already
 unid-permission-not-found = There is no such permission
+unid-entry-not-found = There is no such entry
+unid-text-too-long = { $field } may be at most 200 characters

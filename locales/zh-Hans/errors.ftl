@@ -92,3 +92,5 @@ unid-role-not-found = 没有这个角色
 unid-role-exists = 已存在相同 id 的角色
 unid-permission-exists = 已存在相同 id 的权限
 unid-permission-not-found = 没有这个权限
+unid-entry-not-found = 没有这一项
+unid-text-too-long = { $field }最多 200 个字符

@@ -19,4 +19,7 @@ pub struct ClientInfo {
     pub app_version_code: Option<String>,
     pub channel: Option<String>,
     pub scene: Option<String>,
+    /// What the request came through: the uni-id-co method, or the page's path (for the login
+    /// log's `method`; not part of uni-id's clientInfo).
+    pub via: Option<String>,
 }

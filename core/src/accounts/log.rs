@@ -38,6 +38,8 @@ pub fn write(
         username: subject.username.clone(),
         email: subject.email.clone(),
         mobile: subject.mobile.clone(),
+        method: client.via.clone(),
+        platform: Some(client.uni_platform.clone()).filter(|p| !p.is_empty()),
     };
     // A lost log row must not fail the request it describes.
     if let Err(e) = logs::insert(conn, &row) {

@@ -7,6 +7,7 @@ pub mod apps;
 pub mod audit;
 pub mod bind;
 pub mod caller;
+pub mod catalog;
 pub mod client;
 pub mod device;
 pub mod log;

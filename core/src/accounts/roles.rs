@@ -65,7 +65,7 @@ pub async fn all(call: &Caller) -> ApiResult<(Vec<Role>, Vec<Permission>)> {
 }
 
 /// Role and permission ids: what uni-id-admin accepts, short and plain.
-fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && id
             .bytes()
@@ -73,11 +73,11 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// `uni-id-invalid-param` with unid's message `id` (no arguments).
-fn refused(id: &'static str) -> ApiError {
+pub(crate) fn refused(id: &'static str) -> ApiError {
     ApiError::new(ErrorCode::InvalidParam).message(id)
 }
 
-fn invalid(field: &str) -> ApiError {
+pub(crate) fn invalid(field: &str) -> ApiError {
     refused("unid-invalid-id").arg("field", field.to_string())
 }
 

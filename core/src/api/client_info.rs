@@ -115,6 +115,7 @@ impl ClientInfo {
             app_version_code: string("appVersionCode"),
             channel: string("channel"),
             scene: string("scene"),
+            via: None,
         })
     }
 }

@@ -133,7 +133,7 @@ async fn handle(
     if let Some(c) = &raw_client {
         crate::validator::refuse_control_chars(c, "clientInfo").map_err(fail)?;
     }
-    let client =
+    let mut client =
         ClientInfo::parse(raw_client.as_ref(), client_ip.to_string(), user_agent).map_err(fail)?;
     let token = match body.remove("uniIdToken") {
         None | Some(Value::Null) => String::new(),
@@ -165,6 +165,8 @@ async fn handle(
                 .arg("method", method.chars().take(64).collect::<String>()),
         )
     })?;
+    // A known method's name (the table's key, not the caller's text).
+    client.via = Some(method.to_string());
     let effective = host
         .settings
         .effective(&client.app_id, &client.platform)

@@ -105,6 +105,8 @@ diesel::table! {
         username -> Nullable<Text>,
         email -> Nullable<Text>,
         mobile -> Nullable<Text>,
+        method -> Nullable<Text>,
+        platform -> Nullable<Text>,
     }
 }
 

@@ -213,6 +213,8 @@ impl Page {
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(|ua| ua.chars().take(512).collect()),
+            // A route's path (only matched routes get here); bounded all the same.
+            via: Some(req.path().chars().take(64).collect()),
             ..Default::default()
         };
         let effective = site.effective.clone();

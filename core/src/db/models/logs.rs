@@ -20,6 +20,10 @@ pub struct NewLog {
     pub username: Option<String>,
     pub email: Option<String>,
     pub mobile: Option<String>,
+    /// unid's: the uni-id-co method or the page path the row came through.
+    pub method: Option<String>,
+    /// unid's: the client's `uniPlatform`.
+    pub platform: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -37,6 +41,10 @@ pub struct LogRow {
     pub username: Option<String>,
     pub email: Option<String>,
     pub mobile: Option<String>,
+    /// unid's: the uni-id-co method or the page path the row came through.
+    pub method: Option<String>,
+    /// unid's: the client's `uniPlatform`.
+    pub platform: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, log: &NewLog) -> QueryResult<()> {

@@ -1,9 +1,11 @@
 //! One module per table family: row structs, insert structs and the queries on them.
 
 pub mod audit;
+pub mod catalog;
 pub mod codes;
 pub mod logs;
 pub mod roles;
+pub mod stats;
 pub mod throttles;
 pub mod tokens;
 pub mod users;

@@ -8,8 +8,9 @@ use askama::Template;
 use crate::db::models::audit;
 use crate::db::models::logs::{self, LogFilter};
 use crate::host::Host;
-use crate::pages::admin::users::{AuditLine, when};
-use crate::pages::admin::{LOG_READ, one_page};
+use crate::pages::admin::user::AuditLine;
+use crate::pages::admin::users::when;
+use crate::pages::admin::{LOG_READ, day_ms, one_page};
 use crate::pages::{Page, PageCtx, query, urlencode};
 
 const PAGE_SIZE: i64 = 50;
@@ -50,25 +51,6 @@ struct AuditBody<'a> {
     rows: Vec<AuditLine>,
     targets: Vec<String>,
     next: Option<String>,
-}
-
-/// `2026-12-03` as epoch ms at 00:00 UTC.
-fn day_ms(s: &str) -> Option<i64> {
-    let mut parts = s.trim().splitn(3, '-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * 86_400_000)
 }
 
 /// `GET /admin/logs?user=&ip=&type=&state=&from=&until=&before=`.

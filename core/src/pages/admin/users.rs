@@ -1,26 +1,22 @@
-//! `/admin/users` (search, filter, keyset pages) and `/admin/users/{uid}` (the account, its edit
-//! form, and what administrators changed on it).
+//! `/admin/users`: search, filters, orders, keyset pages, and the CSV export of a filter.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
-use serde_json::json;
 
 use crate::accounts::audit::{Actor, Face};
-use crate::accounts::users_admin::{self, AccountUpdate, Session, UPDATE_USER_SCHEMA};
-use crate::db::models::audit::{self, AuditRow};
-use crate::db::models::users::{self, UserFilter, UserRow};
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::db::models::catalog::{self, Catalog};
+use crate::db::models::roles;
+use crate::db::models::users::{self, UserCursor, UserFilter, UserOrder, UserRow};
+use crate::error::ApiResult;
 use crate::host::Host;
-use crate::pages::admin::{USER_READ, USER_WRITE, may, one_page};
+use crate::pages::admin::{USER_READ, USER_WRITE, day_ms, may, one_page};
 use crate::pages::{Page, PageCtx, query, urlencode};
-use crate::secret::Secret;
 
 /// Rows per page of the list.
 const PAGE_SIZE: i64 = 50;
 /// uni-id's status codes (spec §12.1) and the text ids that name them.
-const STATUSES: [(i32, &str); 5] = [
+pub(super) const STATUSES: [(i32, &str); 5] = [
     (0, "admin-status-0"),
     (1, "admin-status-1"),
     (2, "admin-status-2"),
@@ -43,7 +39,7 @@ pub struct UserLine {
 }
 
 impl UserLine {
-    fn of(ctx: &PageCtx, u: &UserRow) -> UserLine {
+    pub(super) fn of(ctx: &PageCtx, u: &UserRow) -> UserLine {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         UserLine {
             uid: u.id.clone(),
@@ -60,7 +56,7 @@ impl UserLine {
     }
 }
 
-fn status_text(ctx: &PageCtx, status: i32) -> String {
+pub(super) fn status_text(ctx: &PageCtx, status: i32) -> String {
     STATUSES
         .iter()
         .find(|(s, _)| *s == status)
@@ -73,377 +69,301 @@ pub(super) fn when(ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}")
 }
 
+/// The list's query string: search, filters, order and where the page starts. The same
+/// string, without the start, filters the CSV export.
+#[derive(Debug, Clone, Default)]
+struct ListQuery {
+    q: String,
+    status: Option<i32>,
+    role: String,
+    app: String,
+    tag: String,
+    /// `2026-12-03`, as typed (checked by [`ListQuery::filter`]).
+    from: String,
+    until: String,
+    order: UserOrder,
+    after: Option<UserCursor>,
+}
+
+impl ListQuery {
+    fn of(req: &HttpRequest) -> ListQuery {
+        let params = query(req);
+        let get = |k: &str| {
+            params
+                .get(k)
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        let order = match get("sort").as_str() {
+            "old" => UserOrder::Oldest,
+            "login" => UserOrder::LastLogin,
+            _ => UserOrder::Newest,
+        };
+        let after = Some(get("after"))
+            .filter(|a| !a.is_empty())
+            .map(|id| UserCursor {
+                last_login: get("after_login").parse().unwrap_or(0),
+                id,
+            });
+        ListQuery {
+            q: get("q"),
+            status: get("status").parse().ok(),
+            role: get("role"),
+            app: get("app"),
+            tag: get("tag"),
+            from: get("from"),
+            until: get("until"),
+            order,
+            after,
+        }
+    }
+
+    /// The database filter, or the text id of what is wrong with the dates.
+    fn filter(&self) -> Result<UserFilter, &'static str> {
+        let day = |s: &str| -> Result<Option<i64>, &'static str> {
+            if s.is_empty() {
+                Ok(None)
+            } else {
+                day_ms(s).map(Some).ok_or("admin-logs-bad-date")
+            }
+        };
+        let text = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+        Ok(UserFilter {
+            q: text(&self.q),
+            status: self.status,
+            role: text(&self.role),
+            app: text(&self.app),
+            tag: text(&self.tag),
+            registered_from: day(&self.from)?,
+            // The whole last day.
+            registered_until: day(&self.until)?.map(|d| d + 86_400_000),
+            order: self.order,
+            after: self.after.clone(),
+        })
+    }
+
+    fn sort(&self) -> &'static str {
+        match self.order {
+            UserOrder::Newest => "new",
+            UserOrder::Oldest => "old",
+            UserOrder::LastLogin => "login",
+        }
+    }
+
+    /// `path?…` with this search, filters and order (not the start).
+    fn href(&self, path: &str) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("q", &self.q),
+            ("role", &self.role),
+            ("app", &self.app),
+            ("tag", &self.tag),
+            ("from", &self.from),
+            ("until", &self.until),
+        ] {
+            if !v.is_empty() {
+                parts.push(format!("{k}={}", urlencode(v)));
+            }
+        }
+        if let Some(s) = self.status {
+            parts.push(format!("status={s}"));
+        }
+        if self.order != UserOrder::Newest {
+            parts.push(format!("sort={}", self.sort()));
+        }
+        if parts.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{}", parts.join("&"))
+        }
+    }
+
+    /// The next page after `last`.
+    fn next_href(&self, last: &UserRow) -> String {
+        let base = self.href("/admin/users");
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let mut href = format!("{base}{sep}after={}", urlencode(&last.id));
+        if self.order == UserOrder::LastLogin {
+            href.push_str(&format!(
+                "&after_login={}",
+                last.last_login_date.unwrap_or(0)
+            ));
+        }
+        href
+    }
+}
+
+/// A filter's `<select>`: its field name, label text id and options.
+pub struct Menu {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub choices: Vec<Choice>,
+}
+
+/// One `<option>`: value, text, selected.
+pub struct Choice {
+    pub value: String,
+    pub text: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    fn list(options: impl IntoIterator<Item = (String, String)>, current: &str) -> Vec<Choice> {
+        options
+            .into_iter()
+            .map(|(value, text)| Choice {
+                selected: value == current,
+                value,
+                text,
+            })
+            .collect()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 struct ListBody<'a> {
     ctx: &'a PageCtx,
     q: String,
-    /// (code, text, selected).
-    statuses: Vec<(i32, String, bool)>,
+    from: String,
+    until: String,
+    /// Status, role, app and tag.
+    menus: Vec<Menu>,
+    sorts: Vec<Choice>,
     rows: Vec<UserLine>,
     next: Option<String>,
-    first_page: bool,
+    first_page: Option<String>,
+    /// How many users match, when the whole result is this page.
+    total: Option<usize>,
     /// The CSV of this filter.
     export_href: String,
+    can_write: bool,
+    error: Option<String>,
 }
 
-/// `GET /admin/users?q=&status=&before=`.
+/// What the list's filter menus offer.
+struct Menus {
+    roles: Vec<(String, String)>,
+    apps: Vec<(String, String)>,
+    tags: Vec<(String, String)>,
+}
+
+fn menus(conn: &mut crate::db::DbConn) -> ApiResult<Menus> {
+    let named = |entries: Vec<catalog::Entry>| {
+        entries
+            .into_iter()
+            .map(|e| (e.id.clone(), format!("{} ({})", e.name, e.id)))
+            .collect()
+    };
+    Ok(Menus {
+        roles: roles::all_roles(conn)?
+            .into_iter()
+            .map(|r| (r.role_id, r.role_name))
+            .collect(),
+        apps: named(catalog::all(conn, Catalog::Apps)?),
+        tags: named(catalog::all(conn, Catalog::Tags)?),
+    })
+}
+
+/// `GET /admin/users?q=&status=&role=&app=&tag=&from=&until=&sort=&after=`.
 pub async fn list(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
     let page = match Page::load(&host, &req).await.console(&req, USER_READ) {
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    let params = query(&req);
-    let q = params
-        .get("q")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
-    let status = params.get("status").and_then(|s| s.parse::<i32>().ok());
-    let filter = UserFilter {
-        q: Some(q.clone()).filter(|q| !q.is_empty()),
-        status,
-        before: params.get("before").cloned().filter(|b| !b.is_empty()),
+    let list = ListQuery::of(&req);
+    let (filter, error) = match list.filter() {
+        Ok(f) => (Some(f), None),
+        Err(id) => (None, Some(page.ctx.t(id).to_string())),
     };
-    let first_page = filter.before.is_none();
     let found = host
         .db
-        .run(move |conn| Ok(users::search(conn, &filter, PAGE_SIZE + 1)?))
+        .run(move |conn| {
+            let rows = match &filter {
+                Some(f) => users::search(conn, f, PAGE_SIZE + 1)?,
+                None => Vec::new(),
+            };
+            Ok((rows, menus(conn)?))
+        })
         .await;
-    let (found, more) = match found {
-        Ok(rows) => one_page(rows, PAGE_SIZE),
+    let ((found, more), menus) = match found {
+        Ok((rows, menus)) => (one_page(rows, PAGE_SIZE), menus),
         Err(e) => return page.unavailable(&e),
     };
-    let next = more.then(|| {
-        let last = found.last().map(|u| u.id.clone()).unwrap_or_default();
-        let mut href = format!("/admin/users?before={}", urlencode(&last));
-        if !q.is_empty() {
-            href.push_str(&format!("&q={}", urlencode(&q)));
-        }
-        if let Some(s) = status {
-            href.push_str(&format!("&status={s}"));
-        }
-        href
-    });
-    let mut export_href = format!("/admin/users.csv?q={}", urlencode(&q));
-    if let Some(s) = status {
-        export_href.push_str(&format!("&status={s}"));
-    }
-    page.show_wide(StatusCode::OK, "admin-users-title", |ctx| {
-        ListBody {
-            export_href,
-            ctx,
-            rows: found.iter().map(|u| UserLine::of(ctx, u)).collect(),
-            statuses: STATUSES
-                .iter()
-                .map(|(s, id)| (*s, ctx.t(id).to_string(), status == Some(*s)))
-                .collect(),
-            q,
-            next,
-            first_page,
-        }
-        .render()
-    })
-}
-
-/// One administrator change as the page lists it.
-pub struct AuditLine {
-    pub when: String,
-    pub actor: String,
-    pub ip: String,
-    pub face: String,
-    pub action: String,
-    /// `field: old → new`, one per change.
-    pub changes: Vec<String>,
-}
-
-impl AuditLine {
-    pub(super) fn of(row: &AuditRow) -> AuditLine {
-        let changes: serde_json::Value =
-            serde_json::from_str(&row.changes).unwrap_or(serde_json::Value::Null);
-        let show = |v: &serde_json::Value| match v {
-            serde_json::Value::Null => "—".to_string(),
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        let changes = changes
-            .as_object()
-            .map(|fields| {
-                fields
-                    .iter()
-                    .map(|(field, c)| {
-                        if c.get("changed").is_some() {
-                            format!("{field}: ****")
-                        } else {
-                            format!("{field}: {} → {}", show(&c["old"]), show(&c["new"]))
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        AuditLine {
-            when: when(row.created_date),
-            actor: row
-                .actor_name
-                .clone()
-                .or_else(|| row.actor_id.clone())
-                .unwrap_or_default(),
-            ip: row.ip.clone().unwrap_or_default(),
-            face: row.face.clone(),
-            action: row.action.clone(),
-            changes,
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "admin/user.html")]
-struct UserBody<'a> {
-    ctx: &'a PageCtx,
-    user: UserLine,
-    roles: String,
-    apps: String,
-    tags: String,
-    /// (code, text, selected).
-    statuses: Vec<(i32, String, bool)>,
-    can_write: bool,
-    error: Option<String>,
-    audit: Vec<AuditLine>,
-    sessions: Vec<SessionLine>,
-}
-
-/// A live session as the page lists it.
-pub struct SessionLine {
-    pub id: String,
-    pub created: String,
-    pub expires: String,
-    pub app_id: String,
-    pub platform: String,
-    pub device_id: String,
-}
-
-impl SessionLine {
-    fn of(s: &Session) -> SessionLine {
-        SessionLine {
-            id: s.id.clone(),
-            created: when(s.created),
-            expires: when(s.expires * 1000),
-            app_id: s.app_id.clone().unwrap_or_default(),
-            platform: s.platform.clone().unwrap_or_default(),
-            device_id: s.device_id.clone().unwrap_or_default(),
-        }
-    }
-}
-
-/// What the user page shows besides the row itself.
-struct Account {
-    user: UserRow,
-    roles: Vec<String>,
-    apps: Vec<String>,
-    audit: Vec<AuditRow>,
-    sessions: Vec<Session>,
-}
-
-async fn load(page: &Page, uid: String) -> ApiResult<Account> {
-    let sessions = users_admin::sessions(&page.caller(), &uid).await?;
-    page.host()
-        .db
-        .run(move |conn| {
-            let user = users::find_by_id(conn, &uid)?
-                .ok_or_else(|| ApiError::new(ErrorCode::AccountNotExists))?;
-            Ok(Account {
-                roles: users::roles_of(conn, &uid)?,
-                apps: users::apps_of(conn, &uid)?,
-                audit: audit::recent(conn, Some(&uid), 20)?,
-                sessions,
-                user,
-            })
-        })
-        .await
-}
-
-fn show_user(page: Page, account: Account, error: Option<String>) -> HttpResponse {
+    let first_page = list.after.is_some().then(|| list.href("/admin/users"));
+    let next = more
+        .then(|| found.last().map(|last| list.next_href(last)))
+        .flatten();
+    let total = (!more && list.after.is_none()).then_some(found.len());
     let can_write = may(&page, USER_WRITE);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    page.show_wide(status, "admin-user-title", |ctx| {
-        let tags: Vec<String> = account
-            .user
-            .tags
-            .as_deref()
-            .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or_default();
-        UserBody {
+    page.show_wide(status, "admin-users-title", |ctx| {
+        let any = || (String::new(), ctx.t("admin-status-any").to_string());
+        ListBody {
+            export_href: list.href("/admin/users.csv"),
             ctx,
-            user: UserLine::of(ctx, &account.user),
-            roles: account.roles.join(", "),
-            apps: account.apps.join(", "),
-            tags: tags.join(", "),
-            statuses: STATUSES
-                .iter()
-                .map(|(s, id)| (*s, ctx.t(id).to_string(), *s == account.user.status))
-                .collect(),
+            rows: found.iter().map(|u| UserLine::of(ctx, u)).collect(),
+            menus: vec![
+                Menu {
+                    name: "status",
+                    label: "admin-status",
+                    choices: Choice::list(
+                        std::iter::once(any()).chain(
+                            STATUSES
+                                .iter()
+                                .map(|(s, id)| (s.to_string(), ctx.t(id).to_string())),
+                        ),
+                        &list.status.map(|s| s.to_string()).unwrap_or_default(),
+                    ),
+                },
+                Menu {
+                    name: "role",
+                    label: "admin-roles",
+                    choices: Choice::list(
+                        std::iter::once(any())
+                            .chain(std::iter::once((
+                                "admin".to_string(),
+                                ctx.t("admin-role-admin").to_string(),
+                            )))
+                            .chain(menus.roles.into_iter().filter(|(id, _)| id != "admin")),
+                        &list.role,
+                    ),
+                },
+                Menu {
+                    name: "app",
+                    label: "admin-app",
+                    choices: Choice::list(std::iter::once(any()).chain(menus.apps), &list.app),
+                },
+                Menu {
+                    name: "tag",
+                    label: "admin-tag",
+                    choices: Choice::list(std::iter::once(any()).chain(menus.tags), &list.tag),
+                },
+            ],
+            sorts: Choice::list(
+                [
+                    ("new", "admin-sort-new"),
+                    ("old", "admin-sort-old"),
+                    ("login", "admin-sort-login"),
+                ]
+                .map(|(v, id)| (v.to_string(), ctx.t(id).to_string())),
+                list.sort(),
+            ),
+            q: list.q.clone(),
+            from: list.from.clone(),
+            until: list.until.clone(),
+            next,
+            first_page,
+            total,
             can_write,
             error,
-            audit: account.audit.iter().map(AuditLine::of).collect(),
-            sessions: account.sessions.iter().map(SessionLine::of).collect(),
         }
         .render()
     })
-}
-
-/// `GET /admin/users/{uid}`.
-pub async fn show(
-    host: web::ThinData<Host>,
-    req: HttpRequest,
-    uid: web::Path<String>,
-) -> HttpResponse {
-    let page = match Page::load(&host, &req).await.console(&req, USER_READ) {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
-    match load(&page, uid.into_inner()).await {
-        Ok(account) => show_user(page, account, None),
-        Err(e) if e.code == ErrorCode::AccountNotExists => {
-            page.error_page(StatusCode::NOT_FOUND, "admin-user-not-found")
-        }
-        Err(e) => page.unavailable(&e),
-    }
-}
-
-/// The edit form, with `updateUser`'s field names; lists are comma-separated.
-#[derive(Deserialize)]
-pub struct UserForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    nickname: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    role: String,
-    #[serde(rename = "authorizedApp", default)]
-    authorized_app: String,
-    #[serde(default)]
-    tags: String,
-    #[serde(default)]
-    password: String,
-}
-
-fn list_of(s: &str) -> Vec<String> {
-    s.split([',', '，', ' ', '\n'])
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// `POST /admin/users/{uid}`: the same `updateUser` rule as the API.
-pub async fn save(
-    host: web::ThinData<Host>,
-    req: HttpRequest,
-    uid: web::Path<String>,
-    body: web::Payload,
-) -> HttpResponse {
-    let mut page = match Page::load(&host, &req).await.console(&req, USER_WRITE) {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
-    let form: UserForm = match page.form(&req, body).await {
-        Ok(f) => f,
-        Err(refused) => return refused,
-    };
-    let uid = uid.into_inner();
-    let status = match form.status.trim() {
-        "" => None,
-        s => s.parse::<i32>().ok().or(Some(-1)),
-    };
-    let params = json!({
-        "uid": uid,
-        "username": form.username.trim(),
-        "nickname": form.nickname.trim(),
-        "password": form.password,
-        "role": list_of(&form.role),
-        "authorizedApp": list_of(&form.authorized_app),
-        "tags": list_of(&form.tags),
-        "status": status,
-    });
-    let caller = page.caller();
-    let checked = caller.validate(&params, UPDATE_USER_SCHEMA);
-    let update = AccountUpdate {
-        uid: uid.clone(),
-        username: form.username.trim().to_string(),
-        password: Some(form.password)
-            .filter(|p| !p.is_empty())
-            .map(Secret::new),
-        authorized_app: Some(list_of(&form.authorized_app)),
-        // An emptied field clears the nickname.
-        nickname: Some(form.nickname.trim().to_string()),
-        role: Some(list_of(&form.role)),
-        mobile: None,
-        email: None,
-        tags: Some(list_of(&form.tags)),
-        status,
-    };
-    let done = match checked {
-        Ok(()) => {
-            users_admin::update_user(&caller, &Actor::of(&caller, Face::Console), update).await
-        }
-        Err(e) => Err(e),
-    };
-    match done {
-        Ok(()) => {
-            page.flash("pages-flash-saved");
-            page.redirect(&format!("/admin/users/{}", urlencode(&uid)))
-        }
-        Err(e) => {
-            let text = page.error_text(&e);
-            match load(&page, uid).await {
-                Ok(account) => show_user(page, account, Some(text)),
-                Err(_) => page.error_page(StatusCode::NOT_FOUND, "admin-user-not-found"),
-            }
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct EndSessions {
-    /// One session's id; absent (or `all`) ends every session.
-    #[serde(default)]
-    session: String,
-}
-
-/// `POST /admin/users/{uid}/sessions`: end one session, or all.
-pub async fn end_sessions(
-    host: web::ThinData<Host>,
-    req: HttpRequest,
-    uid: web::Path<String>,
-    body: web::Payload,
-) -> HttpResponse {
-    let mut page = match Page::load(&host, &req).await.console(&req, USER_WRITE) {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
-    let form: EndSessions = match page.form(&req, body).await {
-        Ok(f) => f,
-        Err(refused) => return refused,
-    };
-    let uid = uid.into_inner();
-    let which = Some(form.session).filter(|s| !s.is_empty() && s != "all");
-    let caller = page.caller();
-    match users_admin::end_sessions(&caller, &Actor::of(&caller, Face::Console), &uid, which).await
-    {
-        Ok(_) => {
-            page.flash("pages-flash-saved");
-            page.redirect(&format!("/admin/users/{}", urlencode(&uid)))
-        }
-        Err(e) if e.code == ErrorCode::AccountNotExists => {
-            page.error_page(StatusCode::NOT_FOUND, "admin-user-not-found")
-        }
-        Err(e) => page.unavailable(&e),
-    }
 }
 
 /// One CSV field: quoted when it must be, and a leading `=`, `+`, `-`, `@`, tab or CR made
@@ -464,27 +384,24 @@ fn csv_field(value: &str) -> String {
 /// Rows read per database trip while exporting.
 const EXPORT_BATCH: i64 = 1000;
 
-/// `GET /admin/users.csv?q=&status=`: every user the list's filter matches, as CSV (UTF-8 with
+/// `GET /admin/users.csv?…`: every user the list's search and filters match, in its order, as CSV (UTF-8 with
 /// a BOM, which spreadsheet programs need to read Chinese). The export itself is audited.
 pub async fn export(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
     let page = match Page::load(&host, &req).await.console(&req, USER_READ) {
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    let params = query(&req);
-    let q = params
-        .get("q")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
-    let status = params.get("status").and_then(|s| s.parse::<i32>().ok());
+    let list = ListQuery {
+        after: None,
+        ..ListQuery::of(&req)
+    };
+    let mut filter = match list.filter() {
+        Ok(f) => f,
+        Err(id) => return page.error_page(StatusCode::BAD_REQUEST, id),
+    };
     let mut out = String::from(
         "\u{feff}uid,username,nickname,mobile,email,status,register_date,last_login_date\n",
     );
-    let mut filter = UserFilter {
-        q: Some(q.clone()).filter(|q| !q.is_empty()),
-        status,
-        before: None,
-    };
     let mut rows = 0usize;
     loop {
         let batch_filter = filter.clone();
@@ -516,7 +433,10 @@ pub async fn export(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse
         rows += batch.len();
         match batch.last() {
             Some(last) if batch.len() as i64 == EXPORT_BATCH => {
-                filter.before = Some(last.id.clone())
+                filter.after = Some(UserCursor {
+                    last_login: last.last_login_date.unwrap_or(0),
+                    id: last.id.clone(),
+                });
             }
             _ => break,
         }
@@ -528,7 +448,7 @@ pub async fn export(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse
         .field(
             "filter",
             serde_json::Value::Null,
-            json!({"q": q, "status": status}),
+            list.href("/admin/users.csv"),
         )
         .field("rows", serde_json::Value::Null, rows);
     let recorded = host

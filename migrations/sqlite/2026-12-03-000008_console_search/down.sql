@@ -1,0 +1,9 @@
+DROP INDEX user_apps_app;
+DROP INDEX users_last_login;
+DROP INDEX users_register_date;
+DROP INDEX users_status;
+DROP TRIGGER user_search_delete;
+DROP TRIGGER user_search_update;
+DROP TRIGGER user_search_insert;
+DROP TABLE user_search;
+DROP TABLE user_search_keys;
