@@ -60,6 +60,13 @@ enum AdminCommand {
         #[arg(long = "app")]
         apps: Vec<String>,
     },
+    /// Add made-up users (and a month of login log) for benchmarks and trying the console.
+    /// Their password is `Seed-Pass-2024`. Refused when `[server] production = true`.
+    Seed {
+        /// How many users to add.
+        #[arg(long)]
+        users: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -92,6 +99,9 @@ fn main() -> Result<()> {
                     apps,
                 },
         } => runtime.block_on(admin_create(config, username, password, nickname, apps)),
+        Command::Admin {
+            command: AdminCommand::Seed { users },
+        } => runtime.block_on(admin_seed(config, users)),
         Command::Config {
             command: ConfigCommand::Check,
         } => config_check(config),
@@ -196,6 +206,31 @@ fn migrate(config: Config) -> Result<()> {
             println!("applied {name}");
         }
     }
+    Ok(())
+}
+
+async fn admin_seed(config: Config, count: usize) -> Result<()> {
+    // Thousands of accounts with a published password have no place next to real users.
+    if config.server.production {
+        anyhow::bail!("admin seed refuses a server with [server] production = true");
+    }
+    let host = builder(config)?.build()?;
+    let started = std::time::Instant::now();
+    let step = (count / 10).max(1000);
+    let seeded = unid_core::accounts::seed::seed(&host, count, |done| {
+        if done % step == 0 || done == count {
+            println!("{done} / {count} users");
+        }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.detail.unwrap_or_default()))?;
+    println!(
+        "seeded {} users and {} login-log rows in {:.1} s (password {})",
+        seeded.users,
+        seeded.log_rows,
+        started.elapsed().as_secs_f64(),
+        unid_core::accounts::seed::SEED_PASSWORD
+    );
     Ok(())
 }
 

@@ -588,6 +588,11 @@ async fn an_administrator_finds_a_user_by_mobile_and_bans_them(backend: Backend)
     let b = open(&app).await;
     sign_in(&b, "chief", PASSWORD).await;
     b.goto("/admin").await;
+    assert_eq!(b.path().await, "/admin");
+    // The dashboard: two users so far (the admin and the suspect), and the charts.
+    assert_eq!(b.text(".tiles .tile-value").await, "2");
+    assert!(b.exists(".charts figure svg").await);
+    b.click("nav.console-nav a[href='/admin/users']").await;
     assert_eq!(b.path().await, "/admin/users");
     b.fill("#q", "8765").await;
     b.click("form.filters button[type=submit]").await;

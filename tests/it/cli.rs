@@ -19,6 +19,7 @@ pub fn cases() -> Vec<Case> {
         config_check_masks_secrets_and_names_bad_keys,
         config_check_names_login_types_the_pages_cannot_offer,
         production_refuses_test_mode_at_start,
+        admin_seed_adds_users_who_sign_in_and_a_second_run_adds_more,
         migrate_applies_then_reports_up_to_date,
         a_uni_id_config_json_runs_as_is,
     ]
@@ -105,7 +106,17 @@ fn serve(dir: &Path, args: &[&str]) -> Server {
 }
 
 async fn call(server: &Server, method: &str, params: Value, token: Option<&str>) -> Value {
-    let mut body = json!({"clientInfo": {"uniPlatform": "web", "appId": APP_ID, "deviceId": "cli"}, "params": params});
+    call_as(server, APP_ID, method, params, token).await
+}
+
+async fn call_as(
+    server: &Server,
+    app: &str,
+    method: &str,
+    params: Value,
+    token: Option<&str>,
+) -> Value {
+    let mut body = json!({"clientInfo": {"uniPlatform": "web", "appId": app, "deviceId": "cli"}, "params": params});
     if let Some(t) = token {
         body["uniIdToken"] = json!(t);
     }
@@ -354,6 +365,65 @@ async fn production_refuses_test_mode_at_start(_: Backend) {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("testMode"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn admin_seed_adds_users_who_sign_in_and_a_second_run_adds_more(_: Backend) {
+    let dir = temp_dir("seed");
+    let seed = |n: &str| {
+        unid()
+            .current_dir(&dir)
+            .args(["admin", "seed", "--users", n])
+            .output()
+            .unwrap()
+    };
+    // More than one batch of 1000, so the batching is exercised.
+    let first = seed("1005");
+    let out = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(out.contains("seeded 1005 users"), "{out}");
+    let second = seed("3");
+    assert!(String::from_utf8_lossy(&second.stdout).contains("seeded 3 users"));
+
+    let server = serve(&dir, &[]);
+    // Numbering went on after the first run; every account has the published password and
+    // belongs to the site's app and one of the two seeded ones.
+    for (username, app) in [
+        ("seed0000000", "__UNI__UNID"),
+        ("seed0001004", "__UNI__SEED01"),
+        ("seed0001007", "__UNI__SEED02"),
+    ] {
+        let r = call_as(
+            &server,
+            app,
+            "login",
+            json!({"username": username, "password": "Seed-Pass-2024"}),
+            None,
+        )
+        .await;
+        assert_eq!(r["errCode"], 0, "{username}: {r}");
+    }
+    let r = call_as(
+        &server,
+        "__UNI__UNID",
+        "login",
+        json!({"username": "seed0001008", "password": "Seed-Pass-2024"}),
+        None,
+    )
+    .await;
+    // No such account (answered as a wrong password: unid does not tell who exists).
+    assert_eq!(r["errCode"], "uni-id-password-error", "{r}");
+    drop(server);
+
+    // Never next to real users.
+    std::fs::write(dir.join("unid.toml"), "[server]\nproduction = true\n").unwrap();
+    let refused = seed("1");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("production"));
     let _ = std::fs::remove_dir_all(dir);
 }
 

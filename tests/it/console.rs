@@ -18,6 +18,11 @@ pub fn cases() -> Vec<Case> {
         sessions_are_listed_and_end_one_at_a_time_or_all,
         roles_and_permissions_are_managed_and_take_effect_at_once,
         the_logs_show_sign_ins_and_changes_and_filter_them,
+        the_user_list_filters_by_role_app_tag_and_dates,
+        the_user_list_sorts_by_last_sign_in_page_by_page,
+        an_administrator_creates_a_user_and_changes_their_mobile_and_email,
+        apps_and_tags_are_named_renamed_and_deleted,
+        the_overview_counts_users_sign_ins_and_failures,
     ]
 }
 
@@ -395,8 +400,13 @@ async fn console_pages_are_complete_in_both_languages(backend: Backend) {
     sign_in(&v, "admin", ADMIN_PASSWORD).await;
     for locale in ["zh-Hans", "en"] {
         for path in [
+            "/admin".to_string(),
             "/admin/users".to_string(),
             "/admin/users?q=nothing-matches".to_string(),
+            "/admin/users?from=2026-01-01&until=2026-12-31&sort=login&status=1".to_string(),
+            "/admin/users/new".to_string(),
+            "/admin/apps".to_string(),
+            "/admin/tags".to_string(),
             format!("/admin/users/{uid}"),
             "/admin/users/000000000000000000000000".to_string(),
             "/admin/roles".to_string(),
@@ -719,4 +729,471 @@ async fn the_logs_show_sign_ins_and_changes_and_filter_them(backend: Backend) {
     crate::pages::sign_up(&plain, "nosy", "Secret-Pass-123").await;
     assert_eq!(plain.get("/admin/logs").await.status, 403);
     assert_eq!(plain.get("/admin/logs/audit").await.status, 403);
+}
+
+/// The `>username<` cells of a list page, in order.
+fn listed(page: &Page) -> Vec<String> {
+    page.body
+        .split("<td><a href=\"/admin/users/")
+        .skip(1)
+        .filter_map(|row| row.split('>').nth(1))
+        .filter_map(|cell| cell.split('<').next())
+        .map(str::to_string)
+        .collect()
+}
+
+async fn the_user_list_filters_by_role_app_tag_and_dates(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin_token = admin(&app).await;
+    let add = |name: &str, extra: serde_json::Value| {
+        let mut params = json!({"username": name, "password": "Secret-Pass-123"});
+        params
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        add_user(&app, &admin_token, params)
+    };
+    add("editor1", json!({"role": ["editor"]})).await;
+    add("tagged1", json!({"tags": ["vip", "beta"]})).await;
+    add("tagged2", json!({"tags": ["vipx"]})).await;
+    let old = add("olduser", json!({})).await;
+    // One account from another app only.
+    let other = app
+        .call("addUser")
+        .client(json!({"appId": PAGES_APP}))
+        .token(&admin_token)
+        .params(json!({"username": "elsewhere", "password": "Secret-Pass-123", "authorizedApp": ["__UNI__OTHER"]}))
+        .send()
+        .await;
+    assert_eq!(other["errCode"], 0, "{other}");
+    // olduser registered on 2025-06-15.
+    app.db(move |conn| {
+        use diesel::RunQueryDsl;
+        let sql = format!("UPDATE users SET register_date = 1749945600000 WHERE id = '{old}'");
+        unid_core::db_run!(conn: { diesel::sql_query(&sql).execute(conn)?; });
+        Ok(())
+    })
+    .await;
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    let names = |path: String| {
+        let v = &v;
+        async move {
+            let page = v.get(&path).await;
+            assert_eq!(page.status, 200, "{path}: {}", page.body);
+            let mut names = listed(&page);
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(names("/admin/users?role=editor".into()).await, ["editor1"]);
+    assert_eq!(names("/admin/users?role=admin".into()).await, ["admin"]);
+    // A tag is matched whole: "vip" is not "vipx".
+    assert_eq!(names("/admin/users?tag=vip".into()).await, ["tagged1"]);
+    assert_eq!(names("/admin/users?tag=beta".into()).await, ["tagged1"]);
+    // An app: its users and those authorized for every app.
+    assert_eq!(
+        names("/admin/users?app=__UNI__OTHER".into()).await,
+        ["elsewhere"]
+    );
+    assert!(
+        !names(format!("/admin/users?app={PAGES_APP}"))
+            .await
+            .contains(&"elsewhere".to_string())
+    );
+    // Registration dates, both ends included.
+    assert_eq!(
+        names("/admin/users?from=2025-06-15&until=2025-06-15".into()).await,
+        ["olduser"]
+    );
+    assert_eq!(
+        names("/admin/users?until=2025-12-31".into()).await,
+        ["olduser"]
+    );
+    assert!(
+        !names("/admin/users?from=2025-06-16".into())
+            .await
+            .contains(&"olduser".to_string())
+    );
+    // Filters combine with the search, and the CSV follows them.
+    assert_eq!(
+        names("/admin/users?q=tagged&tag=vipx".into()).await,
+        ["tagged2"]
+    );
+    let csv = v.get("/admin/users.csv?q=tagged&tag=vipx").await;
+    let lines: Vec<&str> = csv.body.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(lines[1].contains(",tagged2,"));
+    // A bad date is explained, not a crash.
+    let bad = v.get("/admin/users?from=yesterday").await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.error().is_some_and(|e| e.contains("2026-12-03")),
+        "{:?}",
+        bad.error()
+    );
+    assert_eq!(v.get("/admin/users.csv?until=13/13").await.status, 400);
+}
+
+async fn the_user_list_sorts_by_last_sign_in_page_by_page(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin_token = admin(&app).await;
+    let mut uids = Vec::new();
+    for i in 0..55 {
+        let uid = add_user(
+            &app,
+            &admin_token,
+            json!({"username": format!("login{i:02}"), "password": "Secret-Pass-123"}),
+        )
+        .await;
+        uids.push(uid);
+    }
+    // login00 signed in longest ago, login49 last; login50..54 never; some share an instant.
+    let ids = uids.clone();
+    app.db(move |conn| {
+        use diesel::RunQueryDsl;
+        for (i, uid) in ids.iter().enumerate().take(50) {
+            let at = 1_780_000_000_000_i64 + (i as i64 / 2) * 1000;
+            let sql = format!("UPDATE users SET last_login_date = {at} WHERE id = '{uid}'");
+            unid_core::db_run!(conn: { diesel::sql_query(&sql).execute(conn)?; });
+        }
+        Ok(())
+    })
+    .await;
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    let first = v.get("/admin/users?q=login&sort=login").await;
+    let mut seen = listed(&first);
+    assert_eq!(seen.len(), 50);
+    assert!(
+        seen[0] == "login49" || seen[0] == "login48",
+        "the latest sign-in first: {seen:?}"
+    );
+    let next = first
+        .body
+        .split("href=\"")
+        .filter_map(|h| h.split('"').next())
+        .map(crate::support::web::html_unescape)
+        .find(|h| h.contains("after="))
+        .expect("a next page");
+    assert!(
+        next.contains("sort=login") && next.contains("after_login="),
+        "{next}"
+    );
+    let second = v.get(&next).await;
+    let rest = listed(&second);
+    assert_eq!(rest.len(), 5, "{rest:?}");
+    seen.extend(rest.iter().cloned());
+    let mut all = seen.clone();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 55, "each once: {seen:?}");
+    // The never-signed-in come last.
+    let mut tail: Vec<String> = seen[50..].to_vec();
+    tail.sort();
+    assert_eq!(
+        tail,
+        ["login50", "login51", "login52", "login53", "login54"]
+    );
+    // Oldest first is the reverse of newest first.
+    let newest = listed(&v.get("/admin/users?q=login").await);
+    let oldest = listed(&v.get("/admin/users?q=login&sort=old").await);
+    // 55 ids: newest first lists the 50 largest, oldest first the 50 smallest, in reverse.
+    assert_eq!((newest.len(), oldest.len()), (50, 50));
+    let mut middle: Vec<String> = oldest[5..].to_vec();
+    middle.reverse();
+    assert_eq!(middle, newest[5..].to_vec());
+    assert!(oldest[..5].iter().all(|n| !newest.contains(n)));
+}
+
+async fn an_administrator_creates_a_user_and_changes_their_mobile_and_email(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    admin(&app).await;
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    let form = v.get("/admin/users/new").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    // Without a password: uni-id's text, the typed values kept.
+    let bad = v
+        .post(
+            "/admin/users/new",
+            &[
+                ("username", "newbie"),
+                ("nickname", "New Bie"),
+                ("status", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.error().is_some(), "{}", bad.body);
+    assert!(bad.body.contains("value=\"New Bie\""));
+    let made = v
+        .post(
+            "/admin/users/new",
+            &[
+                ("username", "newbie"),
+                ("nickname", "New Bie"),
+                ("mobile", "13700001111"),
+                ("email", "NewBie@Example.com"),
+                ("status", "0"),
+                ("role", "editor"),
+                (
+                    "authorizedApp",
+                    &format!("{PAGES_APP}, {}", crate::support::APP_ID),
+                ),
+                ("tags", "vip"),
+                ("password", "Newbie-Pass-2024"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let uid = made
+        .location()
+        .and_then(|l| l.strip_prefix("/admin/users/"))
+        .expect("to the new account's page")
+        .to_string();
+    let page = v.follow(&made).await;
+    assert!(page.body.contains("value=\"13700001111\""), "{}", page.body);
+    assert!(page.body.contains("value=\"newbie@example.com\""));
+    assert!(page.body.contains("name=\"role\" value=\"editor\" checked"));
+    assert_eq!(app.login("newbie", "Newbie-Pass-2024").await["errCode"], 0);
+    // The same username again: refused as addUser refuses it.
+    let again = v
+        .post(
+            "/admin/users/new",
+            &[
+                ("username", "newbie"),
+                ("status", "0"),
+                ("password", "Other-Pass-2024"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 422);
+    assert!(
+        again.error().is_some_and(|e| e.contains("已注册")),
+        "{:?}",
+        again.error()
+    );
+    // A new mobile and e-mail; the rest as it was.
+    let saved = v
+        .post(
+            &format!("/admin/users/{uid}"),
+            &[
+                ("username", "newbie"),
+                ("nickname", "New Bie"),
+                ("mobile", "13700002222"),
+                ("email", "second@example.com"),
+                ("status", "0"),
+                ("role", "editor"),
+                (
+                    "authorizedApp",
+                    &format!("{PAGES_APP}, {}", crate::support::APP_ID),
+                ),
+                ("tags", "vip"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = v.follow(&saved).await;
+    assert!(page.body.contains("value=\"13700002222\""), "{}", page.body);
+    assert!(
+        page.body
+            .contains("mobile: +8613700001111 → +8613700002222")
+    );
+    assert!(
+        page.body
+            .contains("email: newbie@example.com → second@example.com")
+    );
+    // A bad mobile: uni-id's text, nothing saved.
+    let bad = v
+        .post(
+            &format!("/admin/users/{uid}"),
+            &[("username", "newbie"), ("mobile", "12345"), ("status", "0")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let row = app
+        .db(move |conn| Ok(unid_core::db::models::users::find_by_id(conn, &uid)?))
+        .await
+        .unwrap();
+    assert_eq!(row.mobile.as_deref(), Some("+8613700002222"));
+    assert_eq!(row.email.as_deref(), Some("second@example.com"));
+}
+
+async fn apps_and_tags_are_named_renamed_and_deleted(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin_token = admin(&app).await;
+    add_user(
+        &app,
+        &admin_token,
+        json!({"username": "member", "password": "Secret-Pass-123"}),
+    )
+    .await;
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    // Appids in use are offered for naming.
+    let apps = v.get("/admin/apps").await;
+    assert_eq!(apps.status, 200);
+    assert!(apps.body.contains(crate::support::APP_ID), "{}", apps.body);
+    for (path, id_field, id) in [
+        ("/admin/apps", "appid", crate::support::APP_ID),
+        ("/admin/tags", "tagid", "vip"),
+    ] {
+        v.get(path).await;
+        let made = v
+            .post(
+                path,
+                &[(id_field, id), ("name", "First name"), ("description", "d")],
+            )
+            .await;
+        assert_eq!(made.status, 303, "{path}: {}", made.body);
+        let renamed = v
+            .post(path, &[(id_field, id), ("name", "Second name")])
+            .await;
+        assert_eq!(renamed.status, 303);
+        let page = v.follow(&renamed).await;
+        assert!(page.body.contains("Second name") && !page.body.contains("First name"));
+        // A bad id, an empty name, an overlong name: explained, nothing saved.
+        for bad in [
+            vec![(id_field, "has space"), ("name", "x")],
+            vec![(id_field, "ok"), ("name", "")],
+            vec![(id_field, "ok"), ("name", &"长".repeat(201))],
+        ] {
+            let r = v.post(path, &bad).await;
+            assert_eq!(r.status, 422, "{path} {bad:?}");
+            assert!(r.error().is_some());
+        }
+        let gone = v.post(path, &[(id_field, id), ("do", "delete")]).await;
+        assert_eq!(gone.status, 303);
+        assert!(!v.follow(&gone).await.body.contains("Second name"));
+        let missing = v.post(path, &[(id_field, id), ("do", "delete")]).await;
+        assert_eq!(missing.status, 422);
+    }
+    let trail = app
+        .db(|conn| Ok(unid_core::db::models::audit::recent(conn, None, 100)?))
+        .await;
+    for action in [
+        "app.create",
+        "app.update",
+        "app.delete",
+        "tag.create",
+        "tag.update",
+        "tag.delete",
+    ] {
+        assert!(trail.iter().any(|a| a.action == action), "{action} audited");
+    }
+    // The list's filters offer named tags.
+    v.get("/admin/tags").await;
+    v.post(
+        "/admin/tags",
+        &[("tagid", "beta"), ("name", "Beta testers")],
+    )
+    .await;
+    let list = v.get("/admin/users").await;
+    assert!(
+        list.body
+            .contains("<option value=\"beta\">Beta testers (beta)</option>"),
+        "{}",
+        list.body
+    );
+    // user.read may look, not change.
+    app.db(|conn| {
+        use diesel::RunQueryDsl;
+        unid_core::db_run!(conn: {
+            diesel::sql_query("INSERT INTO roles (role_id, role_name, create_date) VALUES ('support', 'Support', 0)").execute(conn)?;
+            diesel::sql_query("INSERT INTO role_permissions (role_id, permission_id) VALUES ('support', 'user.read')").execute(conn)?;
+        });
+        Ok(())
+    })
+    .await;
+    add_user(
+        &app,
+        &admin_token,
+        json!({"username": "helper", "password": "Secret-Pass-123", "role": ["support"]}),
+    )
+    .await;
+    let helper = Visitor::new(&app.url);
+    sign_in(&helper, "helper", "Secret-Pass-123").await;
+    let page = helper.get("/admin/tags").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Beta testers") && !page.body.contains("name=\"do\""));
+    let r = helper
+        .post("/admin/tags", &[("tagid", "x"), ("name", "X")])
+        .await;
+    assert_eq!(r.status, 403);
+}
+
+async fn the_overview_counts_users_sign_ins_and_failures(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin_token = admin(&app).await;
+    for name in ["one", "two", "three"] {
+        add_user(
+            &app,
+            &admin_token,
+            json!({"username": name, "password": "Secret-Pass-123"}),
+        )
+        .await;
+    }
+    assert_eq!(app.login("one", "Secret-Pass-123").await["errCode"], 0);
+    assert_eq!(app.login("two", "Secret-Pass-123").await["errCode"], 0);
+    assert_ne!(app.login("two", "Wrong-Pass-123").await["errCode"], 0);
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    let page = v.get("/admin?locale=en").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let tile = |label: &str| -> String {
+        page.body
+            .split(&format!(
+                "<span class=\"tile-label\">{label}</span><span class=\"tile-value\">"
+            ))
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    // The administrator and three users; two API sign-ins and the page's own; one failure.
+    assert_eq!(tile("Users"), "4");
+    assert_eq!(tile("New users"), "4");
+    assert_eq!(tile("Sign-ins"), "3");
+    assert_eq!(tile("Failed sign-ins"), "1");
+    // Three charts of 30 days, each with its table.
+    assert_eq!(page.body.matches("<svg class=\"chart").count(), 3);
+    assert_eq!(page.body.matches("<rect class=\"bar\"").count(), 90);
+    let today = {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let days = now / 86_400;
+        // Civil date from days since the epoch (Howard Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        format!("{y:04}-{m:02}-{d:02}")
+    };
+    assert!(
+        page.body.contains(&format!("<title>{today}: 3</title>")),
+        "today's sign-ins"
+    );
+    assert!(page.body.contains(&format!(
+        "<tr><td class=\"mono\">{today}</td><td class=\"num\">4</td></tr>"
+    )));
+    // By method: the API's `login` twice, the page's once; by platform.
+    assert!(
+        page.body
+            .contains("<td class=\"mono\">login</td>\n      <td class=\"num\">2</td>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<td class=\"mono\">/login/password</td>")
+    );
+    assert!(page.body.contains("<td class=\"mono\">web</td>"));
 }

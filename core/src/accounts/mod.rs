@@ -15,6 +15,7 @@ pub mod login;
 pub mod phone;
 pub mod register;
 pub mod roles;
+pub mod seed;
 pub mod session;
 pub mod unified;
 pub mod users_admin;
