@@ -12,6 +12,8 @@
 #   ONLY=sms bash benches/load.sh        # just the SMS-login row
 #   ONLY=pages bash benches/load.sh      # just the page rows
 #   ONLY=login bash benches/load.sh      # just the login and getAccountInfo rows
+#   ONLY=console bash benches/load.sh    # the admin console over 100,000 seeded users
+#   ONLY=console CONSOLE_USERS=20000 bash benches/load.sh
 #   BIN=/tmp/unid-old LEGACY_CONFIG=1 bash benches/load.sh   # a build from before issue 8
 #   BIN=/tmp/unid-old bash benches/load.sh   # another binary, not rebuilt
 set -euo pipefail
@@ -133,7 +135,8 @@ start_server() { # $1 = extra TOML
   local limits='captchaPerIpPerMinute = 1000000000\nregisterPerIpPerHour = 1000000000\n'
   [ "${LEGACY_CONFIG:-0}" = 1 ] && limits=''
   printf "maxTokenLength = 64\n%s\n[server]\ndataDir = \"%s\"\n[throttle]\nipLockAfter = 1000000\n$limits" "$1" "$WORK/data" > "$WORK/unid.toml"
-  UNID_DATABASE_URL="$(database_url)" UNID_LISTEN="127.0.0.1:$port" RUST_LOG=warn taskset -c "$SERVER_CPU" "$BIN" --config "$WORK/unid.toml" serve > "$WORK/server.log" 2>&1 &
+  DB_URL="$(database_url)"
+  UNID_DATABASE_URL="$DB_URL" UNID_LISTEN="127.0.0.1:$port" RUST_LOG=warn taskset -c "$SERVER_CPU" "$BIN" --config "$WORK/unid.toml" serve > "$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   URL="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do curl -fs "$URL/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -215,6 +218,27 @@ if [ "${ONLY:-}" = login ]; then
   register_users 200
   run "login (hmac-sha256, 200 users)" login '{"username":"@USER@","password":"Bench-Pass-2024"}' "" 32 0 200
   run "login (hmac-sha256, 1 user)" login '{"username":"bench","password":"Bench-Pass-2024"}' "" 32
+  stop_server
+  exit 0
+fi
+
+# The console (issue 9) over CONSOLE_USERS seeded accounts (`unid admin seed`): the overview,
+# the user list unfiltered, searched (a rare and a common term), filtered and by last sign-in.
+if [ "${ONLY:-}" = console ]; then
+  start_server ""
+  api registerAdmin '{"username":"bench","password":"Bench-Pass-2024"}' >/dev/null
+  seeded=$(UNID_DATABASE_URL="$DB_URL" RUST_LOG=warn "$BIN" --config "$WORK/unid.toml" admin seed --users "${CONSOLE_USERS:-100000}" | tail -1)
+  echo "($seeded)"
+  echo
+  token=$(api login '{"username":"bench","password":"Bench-Pass-2024"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["newToken"]["token"])')
+  cookie="unid_device=0123456789abcdef0123456789abcdef; unid_session=$token"
+  page "GET /admin (overview)" /admin "$cookie" 8 'class="charts"'
+  page "GET /admin/users (newest 50)" /admin/users "$cookie" 8 'seed0'
+  page "GET /admin/users?q=seed0012345 (one match)" "/admin/users?q=seed0012345" "$cookie" 8 'seed0012345'
+  page "GET /admin/users?q=17000 (many match)" "/admin/users?q=17000" "$cookie" 8 'seed0'
+  page "GET /admin/users?q=晓红 (nickname)" "/admin/users?q=%E6%99%93%E7%BA%A2" "$cookie" 8 'seed0'
+  page "GET /admin/users?status=1&tag=vip" "/admin/users?status=1&tag=vip" "$cookie" 8 'seed0'
+  page "GET /admin/users?sort=login (last sign-in)" "/admin/users?sort=login" "$cookie" 8 'seed0'
   stop_server
   exit 0
 fi

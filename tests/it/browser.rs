@@ -27,6 +27,9 @@ pub fn cases() -> Vec<Case> {
         the_captcha_refreshes_in_place_with_javascript,
         the_pages_speak_english_and_chinese,
         an_administrator_finds_a_user_by_mobile_and_bans_them,
+        an_administrator_makes_a_read_only_role_gives_it_and_ends_a_session,
+        an_administrator_creates_an_account_that_then_signs_in,
+        a_console_form_posted_from_another_site_is_refused,
     ]
 }
 
@@ -619,6 +622,202 @@ async fn an_administrator_finds_a_user_by_mobile_and_bans_them(backend: Backend)
     assert_eq!(
         api_login(&app, "suspect", "Reset-By-Admin-7").await["errCode"],
         "uni-id-account-banned"
+    );
+    b.close().await;
+}
+
+/// `registerAdmin` "chief" and `addUser` `username` from the pages' app; the admin's token.
+async fn chief_and(app: &TestApp, username: &str) -> String {
+    let admin = app
+        .call("registerAdmin")
+        .client(json!({ "appId": PAGES_APP }))
+        .params(json!({ "username": "chief", "password": PASSWORD }))
+        .send()
+        .await;
+    assert_eq!(admin["errCode"], 0, "{admin}");
+    let admin_token = crate::support::token_of(&admin);
+    let added = app
+        .call("addUser")
+        .client(json!({ "appId": PAGES_APP }))
+        .token(&admin_token)
+        .params(json!({ "username": username, "password": PASSWORD }))
+        .send()
+        .await;
+    assert_eq!(added["errCode"], 0, "{added}");
+    admin_token
+}
+
+/// Opens `username`'s page from the user list, as an administrator would.
+async fn open_user(b: &Browser, username: &str) {
+    b.goto(&format!("/admin/users?q={username}")).await;
+    b.click("table.data td a").await;
+    assert!(
+        b.path().await.starts_with("/admin/users/"),
+        "{}",
+        b.path().await
+    );
+}
+
+/// Issue 9: a role made in the console, given to a user with a checkbox; the role change and
+/// "end this session" each end the user's API session at once; the role lets its holder read
+/// the user list but not change anyone, nor see the roles; then the role is deleted.
+async fn an_administrator_makes_a_read_only_role_gives_it_and_ends_a_session(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    chief_and(&app, "helper").await;
+    let first_token = crate::support::token_of(&api_login(&app, "helper", PASSWORD).await);
+
+    let b = open(&app).await;
+    sign_in(&b, "chief", PASSWORD).await;
+    b.goto("/admin/roles").await;
+    b.fill("#role_id", "support").await;
+    b.fill("#role_name", "Support desk").await;
+    b.check("form[aria-labelledby='new-role-h'] input[name='permission.user.read']")
+        .await;
+    b.click("form[aria-labelledby='new-role-h'] button[type=submit]")
+        .await;
+    assert!(
+        b.text("table.data").await.contains("Support desk"),
+        "{}",
+        b.body_text().await
+    );
+
+    open_user(&b, "helper").await;
+    b.check("input[name=role][value=support]").await;
+    b.click("form.form button[type=submit]").await;
+    let page = b.body_text().await;
+    assert!(page.contains("更新成功"), "{page}");
+    let r = app.call("getAccountInfo").token(&first_token).send().await;
+    assert_eq!(
+        r["errCode"], "uni-id-check-token-failed",
+        "a role change signs the user out everywhere"
+    );
+
+    // A new session appears on the page, and "end this session" ends it.
+    let second_token = crate::support::token_of(&api_login(&app, "helper", PASSWORD).await);
+    b.goto(&b.path().await).await;
+    assert!(
+        b.exists("form.inline-form button").await,
+        "{}",
+        b.body_text().await
+    );
+    b.click("form.inline-form button").await;
+    assert!(
+        !b.exists("form.inline-form").await,
+        "{}",
+        b.body_text().await
+    );
+    let r = app.call("getAccountInfo").token(&second_token).send().await;
+    assert_eq!(r["errCode"], "uni-id-check-token-failed");
+
+    // The helper reads but does not change, and the roles are not theirs to see.
+    sign_out(&b).await;
+    sign_in(&b, "helper", PASSWORD).await;
+    open_user(&b, "chief").await;
+    assert!(
+        b.body_text()
+            .await
+            .contains("你可以查看此账号，但不能修改。")
+    );
+    assert!(!b.exists("form.form").await);
+    b.goto("/admin/roles").await;
+    assert!(
+        b.body_text().await.contains("此页面仅供管理员使用"),
+        "{}",
+        b.body_text().await
+    );
+
+    // Deleting the role takes it from the helper, who is signed out at once.
+    sign_out(&b).await;
+    sign_in(&b, "chief", PASSWORD).await;
+    b.goto("/admin/roles").await;
+    b.click("details.edit summary").await;
+    b.click("details.edit button[value=delete]").await;
+    assert!(
+        !b.text("table.data").await.contains("Support desk"),
+        "{}",
+        b.body_text().await
+    );
+    b.close().await;
+}
+
+/// Issue 9: /admin/users/new makes an account with a nickname and an app; its owner signs in
+/// to the pages with the password the administrator gave.
+async fn an_administrator_creates_an_account_that_then_signs_in(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    chief_and(&app, "someone").await;
+    let b = open(&app).await;
+    sign_in(&b, "chief", PASSWORD).await;
+    b.goto("/admin/users").await;
+    b.click("a[href='/admin/users/new']").await;
+    assert_eq!(b.path().await, "/admin/users/new");
+    b.fill("#username", "newcomer").await;
+    b.fill("#nickname", "新来的").await;
+    b.fill("#mobile", "13912340000").await;
+    b.fill("#password", "Given-Pass-2024").await;
+    b.click("form.form button[type=submit]").await;
+    assert!(
+        b.path().await.starts_with("/admin/users/"),
+        "{}",
+        b.body_text().await
+    );
+    let page = b.body_text().await;
+    assert!(
+        page.contains("newcomer") && page.contains("13912340000"),
+        "{page}"
+    );
+
+    sign_out(&b).await;
+    sign_in(&b, "newcomer", "Given-Pass-2024").await;
+    assert_eq!(b.path().await, "/userinfo", "{}", b.body_text().await);
+    assert!(b.body_text().await.contains("新来的"));
+    b.close().await;
+}
+
+/// Issue 9: another site's page that posts a ban at the console as soon as an administrator
+/// opens it: the browser sends no session cookie with it, and nothing changes.
+async fn a_console_form_posted_from_another_site_is_refused(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    chief_and(&app, "target").await;
+    let b = open(&app).await;
+    sign_in(&b, "chief", PASSWORD).await;
+    open_user(&b, "target").await;
+    let target = format!("{}{}", app.url, b.path().await);
+    let html = format!(
+        "<!doctype html><form id=f method=post action=\"{target}\"><input name=username value=target><input name=status value=1></form><script>document.getElementById('f').submit()</script>"
+    );
+    let base = crate::support::serve_fake(move |cfg| {
+        let html = html.clone();
+        cfg.route(
+            "/attack",
+            actix_web::web::get().to(move || {
+                let html = html.clone();
+                async move {
+                    actix_web::HttpResponse::Ok()
+                        .content_type("text/html")
+                        .body(html)
+                }
+            }),
+        );
+    });
+    let evil = base.replace("127.0.0.1", "localhost");
+    b.client
+        .goto(&format!("{evil}/attack"))
+        .await
+        .expect("open the other site");
+    b.settle().await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    b.settle().await;
+    assert!(!b.body_text().await.contains("更新成功"));
+    assert_eq!(
+        api_login(&app, "target", PASSWORD).await["errCode"],
+        0,
+        "not banned"
+    );
+    b.goto("/admin").await;
+    assert_eq!(
+        b.path().await,
+        "/admin",
+        "and the administrator is still signed in"
     );
     b.close().await;
 }
