@@ -364,16 +364,9 @@ async fn registration_needs_consent_when_agreements_apply(backend: Backend) {
     b.close().await;
 }
 
-async fn a_form_posted_from_another_site_is_refused(backend: Backend) {
-    let app = TestApp::start(backend).await;
-    let b = open(&app).await;
-    register(&b, "ivan").await;
-    // A page on another site (localhost is another site than 127.0.0.1) that posts a
-    // deactivation form at unid as soon as it loads.
-    let target = format!("{}/userinfo/deactivate", app.url);
-    let html = format!(
-        "<!doctype html><form id=f method=post action=\"{target}\"><input name=confirm value=on></form><script>document.getElementById('f').submit()</script>"
-    );
+/// Opens `html` in `b` from another site (localhost is another site than 127.0.0.1) and waits
+/// for whatever its script submits to land.
+async fn open_on_another_site(b: &Browser, html: String) {
     let base = crate::support::serve_fake(move |cfg| {
         let html = html.clone();
         cfg.route(
@@ -396,6 +389,19 @@ async fn a_form_posted_from_another_site_is_refused(backend: Backend) {
     b.settle().await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     b.settle().await;
+}
+
+async fn a_form_posted_from_another_site_is_refused(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let b = open(&app).await;
+    register(&b, "ivan").await;
+    // A page on another site (localhost is another site than 127.0.0.1) that posts a
+    // deactivation form at unid as soon as it loads.
+    let target = format!("{}/userinfo/deactivate", app.url);
+    let html = format!(
+        "<!doctype html><form id=f method=post action=\"{target}\"><input name=confirm value=on></form><script>document.getElementById('f').submit()</script>"
+    );
+    open_on_another_site(&b, html).await;
     // The browser sends no SameSite=Lax cookie with a cross-site post, so unid sees a visitor
     // who is not signed in (and, had the cookies gone along, a post without the form token).
     let text = b.body_text().await;
@@ -785,28 +791,7 @@ async fn a_console_form_posted_from_another_site_is_refused(backend: Backend) {
     let html = format!(
         "<!doctype html><form id=f method=post action=\"{target}\"><input name=username value=target><input name=status value=1></form><script>document.getElementById('f').submit()</script>"
     );
-    let base = crate::support::serve_fake(move |cfg| {
-        let html = html.clone();
-        cfg.route(
-            "/attack",
-            actix_web::web::get().to(move || {
-                let html = html.clone();
-                async move {
-                    actix_web::HttpResponse::Ok()
-                        .content_type("text/html")
-                        .body(html)
-                }
-            }),
-        );
-    });
-    let evil = base.replace("127.0.0.1", "localhost");
-    b.client
-        .goto(&format!("{evil}/attack"))
-        .await
-        .expect("open the other site");
-    b.settle().await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    b.settle().await;
+    open_on_another_site(&b, html).await;
     assert!(!b.body_text().await.contains("更新成功"));
     assert_eq!(
         api_login(&app, "target", PASSWORD).await["errCode"],
