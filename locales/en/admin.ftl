@@ -113,6 +113,7 @@ admin-entry-users = Users with it
 admin-entry-save = Add or rename
 admin-entry-id-hint = Letters, digits, _, - and . — an existing id is renamed.
 admin-dashboard-title = Overview
+admin-estimate = An estimate (counting every account of a database this big takes a while)
 admin-total-users = Users
 admin-dashboard-period = The last 30 days, by UTC day, today included.
 admin-chart-new-users = New users

@@ -113,6 +113,7 @@ admin-entry-users = 查看拥有它的用户
 admin-entry-save = 添加或重命名
 admin-entry-id-hint = 字母、数字、_、- 和 .；填写已有 id 即为重命名。
 admin-dashboard-title = 概览
+admin-estimate = 估计值（数据库较大，逐个计数较慢）
 admin-total-users = 用户总数
 admin-dashboard-period = 最近 30 天（按 UTC 日期，含今天）。
 admin-chart-new-users = 新增用户

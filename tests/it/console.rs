@@ -23,6 +23,7 @@ pub fn cases() -> Vec<Case> {
         an_administrator_creates_a_user_and_changes_their_mobile_and_email,
         apps_and_tags_are_named_renamed_and_deleted,
         the_overview_counts_users_sign_ins_and_failures,
+        the_overview_counts_past_days_once_and_the_current_hour_live,
     ]
 }
 
@@ -186,6 +187,19 @@ async fn the_user_list_finds_by_any_part_and_pages_by_key(backend: Backend) {
     }
     let r = v.get("/admin/users?q=Member_1").await;
     assert!(r.body.contains(">member10<") && r.body.contains(">member19<"));
+    // A term whose first part is in every row: the index is asked for its rare part, and the
+    // whole term is checked on what it finds (so `member17` alone, in any case).
+    for q in ["MEMBER17", "ember17", "r17"] {
+        let r = v.get(&format!("/admin/users?q={q}")).await;
+        assert!(r.body.contains(">member17<"), "{q}: {}", r.body);
+        assert_eq!(r.body.matches(">member").count(), 1, "{q}: {}", r.body);
+    }
+    assert!(
+        !v.get("/admin/users?q=member170")
+            .await
+            .body
+            .contains(">member")
+    );
     // The status filter.
     let banned = v.get("/admin/users?status=1").await;
     assert!(banned.body.contains(">phoned<") && !banned.body.contains(">member"));
@@ -1159,24 +1173,7 @@ async fn the_overview_counts_users_sign_ins_and_failures(backend: Backend) {
     // Three charts of 30 days, each with its table.
     assert_eq!(page.body.matches("<svg class=\"chart").count(), 3);
     assert_eq!(page.body.matches("<rect class=\"bar\"").count(), 90);
-    let today = {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        let days = now / 86_400;
-        // Civil date from days since the epoch (Howard Hinnant's algorithm).
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        format!("{y:04}-{m:02}-{d:02}")
-    };
+    let today = utc_day(app.clock.now_ms());
     assert!(
         page.body.contains(&format!("<title>{today}: 3</title>")),
         "today's sign-ins"
@@ -1196,4 +1193,94 @@ async fn the_overview_counts_users_sign_ins_and_failures(backend: Backend) {
             .contains("<td class=\"mono\">/login/password</td>")
     );
     assert!(page.body.contains("<td class=\"mono\">web</td>"));
+}
+
+/// `2026-12-05` for an instant in ms (UTC), by Howard Hinnant's civil-from-days algorithm.
+fn utc_day(ms: i64) -> String {
+    let z = ms.div_euclid(86_400_000) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The number on one of the overview's tiles.
+fn tile(page: &Page, label: &str) -> String {
+    page.body
+        .split(&format!(
+            "<span class=\"tile-label\">{label}</span><span class=\"tile-value\">"
+        ))
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The overview counts a day once it is over and the last hour from the log: the figures stay
+/// right as days and hours pass, render after render.
+async fn the_overview_counts_past_days_once_and_the_current_hour_live(backend: Backend) {
+    // Sessions that outlast the test's days.
+    let app = TestApp::builder(backend)
+        .config("tokenExpiresIn = 864000\ntokenExpiresThreshold = 0")
+        .start()
+        .await;
+    let admin_token = admin(&app).await;
+    add_user(
+        &app,
+        &admin_token,
+        json!({"username": "one", "password": "Secret-Pass-123"}),
+    )
+    .await;
+    let first_day = utc_day(app.clock.now_ms());
+    assert_eq!(app.login("one", "Secret-Pass-123").await["errCode"], 0);
+    assert_eq!(app.login("one", "Secret-Pass-123").await["errCode"], 0);
+    let v = Visitor::new(&app.url);
+    sign_in(&v, "admin", ADMIN_PASSWORD).await;
+    let page = v.get("/admin?locale=en").await;
+    assert_eq!(tile(&page, "Sign-ins"), "3", "{}", page.body);
+
+    // A day later: one more sign-in and a failure.
+    app.advance_secs(86_400);
+    let second_day = utc_day(app.clock.now_ms());
+    assert_eq!(app.login("one", "Secret-Pass-123").await["errCode"], 0);
+    assert_ne!(app.login("one", "Wrong-Pass-123").await["errCode"], 0);
+    for hours_later in [0, 2, 30] {
+        app.advance_secs(hours_later * 3600);
+        // Twice: the first render counts what is over, the second reads it back.
+        for _ in 0..2 {
+            let page = v.get("/admin?locale=en").await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            assert_eq!(
+                tile(&page, "Sign-ins"),
+                "4",
+                "{hours_later} h: {}",
+                page.body
+            );
+            assert_eq!(tile(&page, "Failed sign-ins"), "1");
+            assert_eq!(tile(&page, "New users"), "2");
+            assert!(
+                page.body
+                    .contains(&format!("<title>{first_day}: 3</title>"))
+            );
+            // One sign-in and one failure on the second day.
+            assert_eq!(
+                page.body
+                    .matches(&format!("<title>{second_day}: 1</title>"))
+                    .count(),
+                2
+            );
+            // By method: the API's `login` three times, the page's once.
+            assert!(
+                page.body
+                    .contains("<td class=\"mono\">login</td>\n      <td class=\"num\">3</td>"),
+                "{}",
+                page.body
+            );
+        }
+    }
 }

@@ -383,6 +383,16 @@ impl DbConn {
         Ok(())
     }
 
+    /// After a bulk load: PostgreSQL's planner statistics and row estimates (see
+    /// `users::count_cheaply`) see the new rows at once instead of at autovacuum's next pass.
+    /// SQLite keeps no statistics unless asked to, and its queries were tuned without them.
+    pub fn analyze(&mut self) -> Result<(), diesel::result::Error> {
+        match self {
+            DbConn::Sqlite(_) => Ok(()),
+            DbConn::Postgres(c) => c.batch_execute("ANALYZE"),
+        }
+    }
+
     pub fn ping(&mut self) -> Result<(), diesel::result::Error> {
         match self {
             DbConn::Sqlite(c) => c.batch_execute("SELECT 1"),
@@ -434,6 +444,8 @@ pub struct Db {
     runtime: Option<tokio::runtime::Handle>,
     /// Tasks sent to run that have no connection yet, for the metrics.
     waiting: Arc<std::sync::atomic::AtomicUsize>,
+    /// What the console's search plans with (a sample of this database's rows).
+    search_stats: Arc<models::search_plan::SearchStats>,
 }
 
 impl Db {
@@ -444,6 +456,7 @@ impl Db {
             pool,
             runtime: tokio::runtime::Handle::try_current().ok(),
             waiting: Arc::default(),
+            search_stats: Arc::default(),
         }
     }
 
@@ -460,6 +473,11 @@ impl Db {
             max,
             waiting,
         )
+    }
+
+    /// The console search's statistics of this database, for [`models::user_list::search`].
+    pub fn search_stats(&self) -> Arc<models::search_plan::SearchStats> {
+        Arc::clone(&self.search_stats)
     }
 
     pub fn pool(&self) -> &DbPool {

@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::db::models::stats::{self, SignInCount};
+use crate::db::models::stats::{self, DAY_MS, DayCount, Series as Counted};
 use crate::db::models::users;
 use crate::host::Host;
 use crate::pages::admin::USER_READ;
@@ -18,7 +18,6 @@ use crate::pages::{Page, PageCtx};
 
 /// Days the charts cover, today (UTC) included.
 const DAYS: i64 = 30;
-const DAY_MS: i64 = 86_400_000;
 
 /// One series: a count per day, oldest first, every day present.
 pub struct Series {
@@ -45,6 +44,8 @@ pub struct Share {
 struct Body<'a> {
     ctx: &'a PageCtx,
     users: i64,
+    /// `users` is PostgreSQL's estimate, not a count.
+    users_estimated: bool,
     charts: Vec<Series>,
     by_method: Vec<Share>,
     by_platform: Vec<Share>,
@@ -157,7 +158,7 @@ fn shares(rows: Vec<(String, i64)>) -> Vec<Share> {
 }
 
 /// Per-day totals of one result (1 signed in, 0 failed).
-fn per_day(rows: &[SignInCount], state: i32) -> Vec<(i64, i64)> {
+fn per_day(rows: &[DayCount], state: i32) -> Vec<(i64, i64)> {
     let mut days: BTreeMap<i64, i64> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.state == state) {
         *days.entry(r.day).or_default() += r.n;
@@ -166,7 +167,7 @@ fn per_day(rows: &[SignInCount], state: i32) -> Vec<(i64, i64)> {
 }
 
 /// Successful sign-ins by a key (method or platform), most first, at most 12.
-fn top(rows: &[SignInCount], key: impl Fn(&SignInCount) -> &str) -> Vec<(String, i64)> {
+fn top(rows: &[DayCount], key: impl Fn(&DayCount) -> &str) -> Vec<(String, i64)> {
     let mut by: HashMap<&str, i64> = HashMap::new();
     for r in rows.iter().filter(|r| r.state == 1) {
         *by.entry(key(r)).or_default() += r.n;
@@ -179,7 +180,8 @@ fn top(rows: &[SignInCount], key: impl Fn(&SignInCount) -> &str) -> Vec<(String,
 
 /// What the dashboard reads, in one trip to the database.
 struct Figures {
-    users: i64,
+    /// How many, and whether that is exact.
+    users: (i64, bool),
     registrations: Vec<(i64, i64)>,
     sign_ins: Vec<(i64, i64)>,
     failures: Vec<(i64, i64)>,
@@ -193,15 +195,16 @@ pub async fn show(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    let today = page.caller().now().div_euclid(DAY_MS) * DAY_MS;
-    let first = today - (DAYS - 1) * DAY_MS;
+    let now = page.caller().now();
+    let first = now.div_euclid(DAY_MS) * DAY_MS - (DAYS - 1) * DAY_MS;
     let read = host
         .db
         .run(move |conn| {
-            let log = stats::sign_ins(conn, first)?;
+            let log = stats::per_day(conn, Counted::SignIns, first, now)?;
+            let registrations = stats::per_day(conn, Counted::Registrations, first, now)?;
             Ok(Figures {
-                users: users::count(conn)?,
-                registrations: stats::registrations_per_day(conn, first)?,
+                users: users::count_cheaply(conn)?,
+                registrations: per_day(&registrations, 1),
                 sign_ins: per_day(&log, 1),
                 failures: per_day(&log, 0),
                 by_method: top(&log, |r| &r.method),
@@ -216,7 +219,8 @@ pub async fn show(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
     page.show_wide(StatusCode::OK, "admin-dashboard-title", |ctx| {
         Body {
             ctx,
-            users: f.users,
+            users: f.users.0,
+            users_estimated: !f.users.1,
             charts: vec![
                 series("admin-chart-new-users", "new", first, &f.registrations),
                 series("admin-chart-sign-ins", "ok", first, &f.sign_ins),
@@ -235,7 +239,7 @@ mod tests {
 
     #[test]
     fn the_log_folds_into_days_and_breakdowns() {
-        let row = |day, state, method: &str, platform: &str, n| SignInCount {
+        let row = |day, state, method: &str, platform: &str, n| DayCount {
             day,
             state,
             method: method.into(),

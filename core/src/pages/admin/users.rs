@@ -7,7 +7,8 @@ use askama::Template;
 use crate::accounts::audit::{Actor, Face};
 use crate::db::models::catalog::{self, Catalog};
 use crate::db::models::roles;
-use crate::db::models::users::{self, UserCursor, UserFilter, UserOrder, UserRow};
+use crate::db::models::user_list::{self, UserCursor, UserFilter, UserOrder};
+use crate::db::models::users::UserRow;
 use crate::error::ApiResult;
 use crate::host::Host;
 use crate::pages::admin::{USER_READ, USER_WRITE, day_ms, may, one_page};
@@ -276,11 +277,12 @@ pub async fn list(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
         Ok(f) => (Some(f), None),
         Err(id) => (None, Some(page.ctx.t(id).to_string())),
     };
+    let stats = host.db.search_stats();
     let found = host
         .db
         .run(move |conn| {
             let rows = match &filter {
-                Some(f) => users::search(conn, f, PAGE_SIZE + 1)?,
+                Some(f) => user_list::search(conn, &stats, f, PAGE_SIZE + 1)?,
                 None => Vec::new(),
             };
             Ok((rows, menus(conn)?))
@@ -405,9 +407,17 @@ pub async fn export(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse
     let mut rows = 0usize;
     loop {
         let batch_filter = filter.clone();
+        let stats = host.db.search_stats();
         let batch = host
             .db
-            .run(move |conn| Ok(users::search(conn, &batch_filter, EXPORT_BATCH)?))
+            .run(move |conn| {
+                Ok(user_list::search(
+                    conn,
+                    &stats,
+                    &batch_filter,
+                    EXPORT_BATCH,
+                )?)
+            })
             .await;
         let batch = match batch {
             Ok(b) => b,

@@ -1,0 +1,2 @@
+DROP TABLE period_counted;
+DROP TABLE period_counts;
