@@ -8,19 +8,20 @@ use std::sync::Arc;
 use askama::Template;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use unid_core::accounts::Caller;
-use unid_core::actix_web::http::StatusCode;
-use unid_core::actix_web::{HttpRequest, HttpResponse, web};
-use unid_core::api::call::{Call, req_str};
-use unid_core::api::methods::{Access, MethodSpec, Reply};
-use unid_core::config::Config;
-use unid_core::error::{ApiError, ApiResult, ErrorCode};
-use unid_core::host::Host;
-use unid_core::i18n::Locale;
-use unid_core::pages::{Page, PageCtx, ProfileAction, ProfileItem, UserView};
+use unid_core::plugin::Host;
 use unid_core::plugin::Plugin;
-use unid_core::validator::{Field, Rule, Schema};
-use unid_core::{method, reply};
+use unid_core::plugin::accounts::Caller;
+use unid_core::plugin::accounts::ThirdPartyId;
+use unid_core::plugin::actix_web::http::StatusCode;
+use unid_core::plugin::actix_web::{HttpRequest, HttpResponse, web};
+use unid_core::plugin::api::{Access, MethodSpec, Reply};
+use unid_core::plugin::api::{Call, req_str};
+use unid_core::plugin::api::{method, reply};
+use unid_core::plugin::config::Config;
+use unid_core::plugin::error::{ApiError, ApiResult, ErrorCode};
+use unid_core::plugin::i18n::Locale;
+use unid_core::plugin::pages::{Page, PageCtx, ProfileAction, ProfileItem, UserView};
+use unid_core::plugin::validator::{Field, Rule, Schema};
 
 /// `[plugins.greeting]`: typed, unknown keys refused.
 #[derive(Debug, Default, Deserialize)]
@@ -92,7 +93,12 @@ impl Plugin for GreetingPlugin {
     }
 
     /// A row on `/userinfo` that links to it.
-    fn profile_items(&self, ctx: &PageCtx, _user: &UserView) -> Vec<ProfileItem> {
+    fn profile_items(
+        &self,
+        ctx: &PageCtx,
+        _user: &UserView,
+        _linked: &[ThirdPartyId],
+    ) -> Vec<ProfileItem> {
         vec![ProfileItem {
             id: "greeting",
             label: ctx.t("greeting-title").to_string(),
@@ -100,6 +106,7 @@ impl Plugin for GreetingPlugin {
             action: Some(ProfileAction {
                 href: "/greeting".into(),
                 label: ctx.t("greeting-submit").to_string(),
+                post: false,
             }),
         }]
     }

@@ -8,6 +8,32 @@ use unid_core::HostBuilder;
 use unid_core::config::Config;
 use unid_core::plugin::Plugin;
 
+/// Builds a plugin from the config: `Ok(None)` when the config turns it off.
+type Build = fn(&Config) -> Result<Option<Arc<dyn Plugin>>, String>;
+
+/// A list entry: the plugin's id (also its cargo feature) and, when compiled in, its
+/// `from_config` as a [`Build`].
+macro_rules! plugin {
+    ($id:literal, $plugin:ty) => {{
+        #[cfg(feature = $id)]
+        let build: Option<Build> = Some(|config| {
+            Ok(<$plugin>::from_config(config)?.map(|p| Arc::new(p) as Arc<dyn Plugin>))
+        });
+        #[cfg(not(feature = $id))]
+        let build: Option<Build> = None;
+        ($id, build)
+    }};
+}
+
+/// Every plugin this build knows, in order, and whether it is compiled in.
+fn list() -> Vec<(&'static str, Option<Build>)> {
+    vec![
+        plugin!("sms", unid_plugin_sms::SmsPlugin),
+        plugin!("email", unid_plugin_email::EmailPlugin),
+        plugin!("univerify", unid_plugin_univerify::UniverifyPlugin),
+    ]
+}
+
 /// Adds every compiled-in, enabled plugin to the host.
 pub fn register(mut builder: HostBuilder, config: &Config) -> Result<HostBuilder, String> {
     for plugin in build(config)? {
@@ -18,97 +44,52 @@ pub fn register(mut builder: HostBuilder, config: &Config) -> Result<HostBuilder
 
 /// Every compiled-in plugin that `config` turns on, in the list's order.
 pub fn build(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, String> {
-    #[cfg_attr(
-        not(any(feature = "sms", feature = "email", feature = "univerify")),
-        allow(unused_mut)
-    )]
-    let mut plugins: Vec<Arc<dyn Plugin>> = Vec::new();
-    #[cfg(feature = "sms")]
-    if let Some(plugin) =
-        unid_plugin_sms::SmsPlugin::from_config(config).map_err(|e| format!("plugin sms: {e}"))?
-    {
-        plugins.push(Arc::new(plugin));
+    let mut plugins = Vec::new();
+    for (id, build) in list() {
+        if let Some(build) = build
+            && let Some(plugin) = build(config).map_err(|e| format!("plugin {id}: {e}"))?
+        {
+            plugins.push(plugin);
+        }
     }
-    #[cfg(feature = "email")]
-    if let Some(plugin) = unid_plugin_email::EmailPlugin::from_config(config)
-        .map_err(|e| format!("plugin email: {e}"))?
-    {
-        plugins.push(Arc::new(plugin));
-    }
-    #[cfg(feature = "univerify")]
-    if let Some(plugin) = unid_plugin_univerify::UniverifyPlugin::from_config(config)
-        .map_err(|e| format!("plugin univerify: {e}"))?
-    {
-        plugins.push(Arc::new(plugin));
-    }
-    let _ = config;
     Ok(plugins)
 }
 
 /// Builds each compiled-in plugin from `config` and runs its health check, for
 /// `unid config check`; returns the problems found.
 pub fn check(config: &Config) -> Vec<(&'static str, String)> {
-    #[cfg(any(feature = "sms", feature = "email", feature = "univerify"))]
-    fn report<P: unid_core::plugin::Plugin>(
-        id: &'static str,
-        built: Result<Option<P>, String>,
-        errors: &mut Vec<(&'static str, String)>,
-    ) {
-        match built {
-            Err(e) => errors.push((id, e)),
-            Ok(Some(plugin)) => {
+    let mut errors = Vec::new();
+    for (id, build) in list() {
+        match build.map(|b| b(config)) {
+            Some(Err(e)) => errors.push((id, e)),
+            Some(Ok(Some(plugin))) => {
                 if let Err(e) = plugin.health() {
                     errors.push((id, format!("health check: {e}")));
                 }
             }
-            Ok(None) => {}
+            Some(Ok(None)) | None => {}
         }
     }
-    #[cfg_attr(
-        not(any(feature = "sms", feature = "email", feature = "univerify")),
-        allow(unused_mut)
-    )]
-    let mut errors = Vec::new();
-    #[cfg(feature = "sms")]
-    report(
-        "sms",
-        unid_plugin_sms::SmsPlugin::from_config(config),
-        &mut errors,
-    );
-    #[cfg(feature = "email")]
-    report(
-        "email",
-        unid_plugin_email::EmailPlugin::from_config(config),
-        &mut errors,
-    );
-    #[cfg(feature = "univerify")]
-    report(
-        "univerify",
-        unid_plugin_univerify::UniverifyPlugin::from_config(config),
-        &mut errors,
-    );
-    let _ = config;
     errors
 }
 
 /// The plugins this build knows, compiled in or not.
-pub const KNOWN: &[&str] = &["sms", "email", "univerify"];
+pub fn known() -> Vec<&'static str> {
+    list().into_iter().map(|(id, _)| id).collect()
+}
 
 /// Refuses `[plugins.<id>]` sections for plugins that do not exist or are not compiled in, so a
 /// misspelt section is an error rather than silently ignored.
 pub fn check_sections(config: &Config) -> Result<(), String> {
-    let compiled: Vec<&str> = KNOWN
+    let list = list();
+    let compiled: Vec<&str> = list
         .iter()
-        .copied()
-        .filter(|id| {
-            (*id == "sms" && cfg!(feature = "sms"))
-                || (*id == "email" && cfg!(feature = "email"))
-                || (*id == "univerify" && cfg!(feature = "univerify"))
-        })
+        .filter(|(_, b)| b.is_some())
+        .map(|(id, _)| *id)
         .collect();
     for id in config.plugins.keys() {
         if !compiled.contains(&id.as_str()) {
-            let why = if KNOWN.contains(&id.as_str()) {
+            let why = if list.iter().any(|(known, _)| known == id) {
                 "that plugin is not compiled into this build (cargo feature)"
             } else {
                 "no such plugin"

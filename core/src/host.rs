@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use crate::accounts::credentials::CredentialCache;
 use crate::api::client_ip::TrustedProxies;
 use crate::api::methods::{MethodSpec, MethodTable};
 use crate::avatars::AvatarStore;
@@ -53,6 +54,8 @@ pub struct HostInner {
     pub avatars: AvatarStore,
     /// Counters and latencies for `/metrics`.
     pub metrics: Metrics,
+    /// What plugins keep of providers' credentials (session keys, access tokens).
+    pub credentials: CredentialCache,
 }
 
 /// Cheap to clone; every handler gets one.
@@ -229,8 +232,10 @@ impl HostBuilder {
             methods.iter().map(|spec| spec.name),
             u64::try_from(self.clock.now_ms() / 1000).unwrap_or(0),
         );
+        let credentials = CredentialCache::new(&settings.code_secret);
         Ok(Host(Arc::new(HostInner {
             metrics,
+            credentials,
             trusted_proxies,
             site,
             assets,

@@ -13,6 +13,8 @@ pub const BIND_MOBILE: &str = "bind-mobile";
 pub const BIND_EMAIL: &str = "bind-email";
 pub const UNBIND_EMAIL: &str = "unbind-email";
 
+/// A mobile number or e-mail address the caller has proven (by a code, a one-click token…):
+/// what bind, unbind and password resets act on.
 #[derive(Debug, Clone)]
 pub enum Bindable {
     /// E.164.
@@ -22,7 +24,8 @@ pub enum Bindable {
 }
 
 impl Bindable {
-    fn query(&self) -> UserQuery {
+    /// The accounts answering to it (confirmed only, spec §1.2).
+    pub(crate) fn query(&self) -> UserQuery {
         match self {
             Bindable::Mobile(m) => UserQuery {
                 mobile: Some(m.clone()),

@@ -13,6 +13,8 @@ use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::Host;
 use crate::i18n::Locale;
+use crate::passwords::NewHash;
+use crate::secret::Secret;
 use crate::tokens::AuthInfo;
 use crate::validator::{Schema, Validator};
 
@@ -47,6 +49,18 @@ impl Caller {
     /// JSON API does before every method, for a face that gathered the parameters itself.
     pub fn validate(&self, params: &serde_json::Value, schema: &Schema) -> ApiResult<()> {
         self.validator().validate(params, schema)
+    }
+
+    /// `password` hashed as new passwords of the caller's config are (on the bounded hash
+    /// pool, never on the request's thread).
+    pub async fn hash_password(&self, password: String) -> ApiResult<NewHash> {
+        self.host
+            .hasher
+            .hash(
+                Secret::new(password),
+                self.effective.password_secrets.clone(),
+            )
+            .await
     }
 
     /// Where this request comes from, for the account services.

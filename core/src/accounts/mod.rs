@@ -9,14 +9,17 @@ pub mod bind;
 pub mod caller;
 pub mod catalog;
 pub mod client;
+pub mod credentials;
 pub mod device;
 pub mod log;
 pub mod login;
 pub mod phone;
 pub mod register;
+pub mod reset;
 pub mod roles;
 pub mod seed;
 pub mod session;
+pub mod third_party;
 pub mod unified;
 pub mod users_admin;
 

@@ -8,11 +8,11 @@ use serde_json::json;
 use crate::accounts::log::{self, Subject};
 use crate::accounts::{Caller, Origin, SignedIn, find_user};
 use crate::captcha::{self, CaptchaCtx};
+use crate::db::models::third_party::{self, ThirdPartyId};
 use crate::db::models::throttles::{self, Counter, Window};
 use crate::db::models::users::{self, NewUser, UserQuery};
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::secret::Secret;
 use crate::tokens;
 use crate::validator::{Field, Schema};
 
@@ -72,6 +72,13 @@ pub async fn register_admin(call: Caller, account: PasswordAccount) -> ApiResult
     register_with_password(call, account, true).await
 }
 
+/// What a password account is found by and registered with.
+enum SignInName {
+    Username(String),
+    /// An address the caller proved with a code (`registerUserByEmail`).
+    ConfirmedEmail(String),
+}
+
 /// Registers a username + password account; `admin` makes it the first administrator.
 async fn register_with_password(
     call: Caller,
@@ -84,26 +91,86 @@ async fn register_with_password(
         nickname,
         invite_code,
     } = account;
-    let hash = call
-        .host
-        .hasher
-        .hash(
-            Secret::new(password),
-            call.effective.password_secrets.clone(),
-        )
-        .await?;
+    register_named(
+        call,
+        SignInName::Username(username),
+        password,
+        nickname,
+        invite_code,
+        admin,
+    )
+    .await
+}
+
+/// `registerUserByEmail` once the code is checked: an account with this confirmed address
+/// and a password, unless the address is taken in the app.
+pub async fn register_by_email(
+    call: Caller,
+    email: String,
+    password: String,
+    nickname: Option<String>,
+    invite_code: Option<String>,
+) -> ApiResult<SignedIn> {
+    register_named(
+        call,
+        SignInName::ConfirmedEmail(email.trim().to_lowercase()),
+        password,
+        nickname,
+        invite_code,
+        false,
+    )
+    .await
+}
+
+async fn register_named(
+    call: Caller,
+    name: SignInName,
+    password: String,
+    nickname: Option<String>,
+    invite_code: Option<String>,
+    admin: bool,
+) -> ApiResult<SignedIn> {
+    let hash = call.hash_password(password).await?;
+    let (query, user, subject) = match &name {
+        SignInName::Username(username) => (
+            UserQuery {
+                username: Some(username.clone()),
+                ..Default::default()
+            },
+            NewUser {
+                username: Some(username.clone()),
+                ..Default::default()
+            },
+            Subject {
+                username: Some(username.to_lowercase()),
+                ..Default::default()
+            },
+        ),
+        SignInName::ConfirmedEmail(email) => (
+            UserQuery {
+                email: Some(email.clone()),
+                ..Default::default()
+            },
+            NewUser {
+                email: Some(email.clone()),
+                email_confirmed: 1,
+                ..Default::default()
+            },
+            Subject {
+                email: Some(email.clone()),
+                ..Default::default()
+            },
+        ),
+    };
     let reg = Registration {
-        query: UserQuery {
-            username: Some(username.clone()),
-            ..Default::default()
-        },
+        query,
         user: NewUser {
-            username: Some(username.clone()),
             password: Some(hash.hash),
             password_secret_version: hash.version,
             nickname,
-            ..Default::default()
+            ..user
         },
+        third_party: Vec::new(),
         roles: if admin {
             vec!["admin".to_string()]
         } else {
@@ -119,8 +186,7 @@ async fn register_with_password(
         let result = register(conn, origin, reg);
         let subject = Subject {
             user_id: result.as_ref().ok().map(|r| r.uid.clone()),
-            username: Some(username.to_lowercase()),
-            ..Default::default()
+            ..subject
         };
         log::write(
             conn,
@@ -141,8 +207,11 @@ const INVITE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 pub struct Registration {
     /// Identifiers that must be free in the current app.
     pub query: UserQuery,
-    /// Fields of the new user (username, password, nickname, confirmed e-mail…).
+    /// Fields of the new user (username, password, nickname, confirmed e-mail…). An `id`
+    /// given here is kept (a plugin that stored the avatar under it first); else one is made.
     pub user: NewUser,
+    /// Its ids at third-party providers.
+    pub third_party: Vec<ThirdPartyId>,
     /// Roles besides `userRegisterDefaultRole`.
     pub roles: Vec<String>,
     pub invite_code: Option<String>,
@@ -216,7 +285,9 @@ fn create(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult
         return Err(ApiError::new(ErrorCode::RateLimited).detail("registrations per IP per hour"));
     }
     let user = &mut reg.user;
-    user.id = crate::ids::new_id(now);
+    if user.id.is_empty() {
+        user.id = crate::ids::new_id(now);
+    }
     user.username = user.username.take().map(|u| u.to_lowercase());
     user.email = user.email.take().map(|e| e.trim().to_lowercase());
     user.register_date = Some(now);
@@ -266,14 +337,23 @@ fn create(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult
     }
 
     let apps = vec![client.app_id.clone()];
-    users::insert(conn, user, &apps, &roles).map_err(|e| {
-        if is_unique_violation(&e) {
-            ApiError::new(ErrorCode::AccountExists)
-                .detail("identifier taken by a concurrent registration")
-        } else {
-            e.into()
-        }
-    })?;
+    users::insert(conn, user, &apps, &roles)
+        .and_then(|()| {
+            if reg.third_party.is_empty() {
+                Ok(())
+            } else {
+                third_party::set(conn, &user.id, &reg.third_party)?;
+                users::sync_identities(conn, &user.id)
+            }
+        })
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                ApiError::new(ErrorCode::AccountExists)
+                    .detail("identifier taken by a concurrent registration")
+            } else {
+                e.into()
+            }
+        })?;
     let token = tokens::issue_with_roles(conn, now, &user.id, roles, effective, client)?;
     Ok(SignedIn {
         uid: user.id.clone(),

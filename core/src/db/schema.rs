@@ -162,7 +162,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_third_party (user_id, provider, kind, platform) {
+        user_id -> Text,
+        provider -> Text,
+        kind -> Text,
+        platform -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    credential_cache (key) {
+        key -> Text,
+        value -> Text,
+        expired -> BigInt,
+    }
+}
+
 diesel::joinable!(tokens -> users (user_id));
+diesel::joinable!(user_third_party -> users (user_id));
 diesel::joinable!(user_apps -> users (user_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_identities -> users (user_id));
@@ -175,6 +194,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_apps,
     user_identities,
+    user_third_party,
     roles,
     permissions,
     role_permissions,

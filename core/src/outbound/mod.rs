@@ -1,4 +1,5 @@
-//! Signing helpers for calls to providers' public HTTP APIs.
+//! Calls to providers' public HTTP APIs: the client and signing helpers.
 
 pub mod aliyun_rpc;
+pub mod http;
 pub mod time;

@@ -147,9 +147,3 @@ pub fn after_send(
     }
     page.redirect(&to)
 }
-
-/// A page that cannot be drawn (the captcha store is down…).
-pub fn unavailable(page: Page, e: &ApiError) -> HttpResponse {
-    let text = page.error_text(e);
-    page.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text))
-}

@@ -11,6 +11,7 @@
 mod admin;
 pub mod assets;
 pub mod code_flow;
+pub mod flow;
 mod legacy;
 mod login;
 pub mod method;
@@ -62,11 +63,13 @@ pub struct ProfileItem {
     pub action: Option<ProfileAction>,
 }
 
-/// A link on a `/userinfo` row ("bind", "change", "unbind"…).
+/// An action on a `/userinfo` row ("bind", "change", "unbind"…): a link, or with `post` a
+/// button posting the row's form (with the form token) to `href`.
 #[derive(Debug, Clone)]
 pub struct ProfileAction {
     pub href: String,
     pub label: String,
+    pub post: bool,
 }
 
 /// The host's page routes; plugins add theirs beside them.

@@ -159,7 +159,7 @@ pub fn urlencode(s: &str) -> String {
 pub struct Page {
     pub ctx: PageCtx,
     caller: Caller,
-    cookies: Vec<Cookie<'static>>,
+    pub(super) cookies: Vec<Cookie<'static>>,
 }
 
 /// A form's body when the host refuses it, as the answer to send instead.
@@ -480,6 +480,12 @@ impl Page {
                 self.error_text_page(StatusCode::INTERNAL_SERVER_ERROR, None)
             }
         }
+    }
+
+    /// A failed read or change the visitor cannot fix: a 503 page in their language.
+    pub fn unavailable(self, e: &ApiError) -> HttpResponse {
+        let text = self.error_text(e);
+        self.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text))
     }
 
     /// An error page with the text `id`.

@@ -26,6 +26,8 @@ pub const DEVICE: &str = "unid_device";
 pub const LOCALE: &str = "unid_locale";
 pub const FLASH: &str = "unid_flash";
 pub const KNOWN_DEVICE: &str = "unid_known_device";
+/// A sign-in through another site in progress (see `pages::flow`).
+pub const FLOW: &str = "unid_flow";
 
 /// A cookie's value, when present and plausible.
 pub fn read(req: &HttpRequest, name: &str) -> Option<String> {
@@ -85,6 +87,14 @@ impl CookieJar {
     pub fn known_device(self, token: &str, days: u64) -> Cookie<'static> {
         let days = i64::try_from(days).unwrap_or(400).min(400);
         self.base(KNOWN_DEVICE, token.to_string(), Some(Duration::days(days)))
+    }
+
+    pub fn flow(self, value: &str, max_age_secs: i64) -> Cookie<'static> {
+        self.base(
+            FLOW,
+            value.to_string(),
+            Some(Duration::seconds(max_age_secs)),
+        )
     }
 
     pub fn flash(self, id: &str) -> Cookie<'static> {

@@ -51,12 +51,22 @@ pub async fn page(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
         Ok(p) => p,
         Err(to_login) => return to_login,
     };
-    show_profile(page, None)
+    show_profile(page, None).await
 }
 
-fn show_profile(page: Page, error: Option<String>) -> HttpResponse {
+async fn show_profile(page: Page, error: Option<String>) -> HttpResponse {
     let Some(user) = page.ctx.user.clone() else {
         return page.redirect("/login");
+    };
+    let uid = user.uid.clone();
+    let linked = match page
+        .host()
+        .db
+        .run(move |conn| crate::accounts::third_party::ids_of(conn, &uid))
+        .await
+    {
+        Ok(ids) => ids,
+        Err(e) => return page.unavailable(&e),
     };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -98,7 +108,7 @@ fn show_profile(page: Page, error: Option<String>) -> HttpResponse {
             });
         }
         for plugin in &host.plugins {
-            for item in plugin.profile_items(ctx, &user) {
+            for item in plugin.profile_items(ctx, &user, &linked) {
                 match rows.iter_mut().find(|r| r.id == item.id) {
                     Some(row) => {
                         if item.action.is_some() {
@@ -152,7 +162,7 @@ pub async fn nickname(
         .validate(&json!({ "nickname": nickname }), NICKNAME_SCHEMA)
     {
         let text = page.error_text(&e);
-        return show_profile(page, Some(text));
+        return show_profile(page, Some(text)).await;
     }
     match account::set_nickname(page.caller(), nickname).await {
         Ok(()) => {
@@ -161,7 +171,7 @@ pub async fn nickname(
         }
         Err(e) => {
             let text = page.error_text(&e);
-            show_profile(page, Some(text))
+            show_profile(page, Some(text)).await
         }
     }
 }
@@ -182,7 +192,7 @@ pub async fn avatar(
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
             let text = page.ctx.t("pages-avatar-missing").to_string();
-            return show_profile(page, Some(text));
+            return show_profile(page, Some(text)).await;
         }
         Err(refused) => return refused,
     };
@@ -193,13 +203,13 @@ pub async fn avatar(
         Ok(Ok(file)) => file,
         Ok(Err(crate::avatars::AvatarError::NotAnImage)) => {
             let text = page.ctx.t("pages-avatar-not-image").to_string();
-            return show_profile(page, Some(text));
+            return show_profile(page, Some(text)).await;
         }
         Ok(Err(crate::avatars::AvatarError::TooLarge(max))) => {
             let text = page
                 .ctx
                 .t1("pages-avatar-too-large", "max", &(max / 1024).to_string());
-            return show_profile(page, Some(text));
+            return show_profile(page, Some(text)).await;
         }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "avatar not stored");
@@ -224,7 +234,7 @@ pub async fn avatar(
             let store = host.clone();
             let _ = web::block(move || store.avatars.remove(&url)).await;
             let text = page.error_text(&e);
-            show_profile(page, Some(text))
+            show_profile(page, Some(text)).await
         }
     }
 }

@@ -1,21 +1,32 @@
-//! The plugin seam: a login method adds API methods, validator rules, strings and login types
-//! without touching the host. Core methods are registered through the same [`MethodSpec`]
-//! table, so a plugin method is dispatched exactly like a core one.
+//! The plugin API: everything a login-method plugin may use of the host, in one place. A plugin
+//! crate imports `unid_core::plugin::…` and nothing else of `unid_core`; that is the stable
+//! surface `docs/plugins.md` documents.
 //!
-//! A plugin is built by the binary's plugin list from the [`Config`] (its `[plugins.<id>]`
-//! section, typed and checked, errors naming the key) and handed to the `HostBuilder`. At request
-//! time it borrows the host's services instead of touching tables: unified login
-//! (`accounts::unified`), binding (`accounts::bind`), verification codes (`codes`), captchas
-//! (`captcha`), the login log (`accounts::log`) and tokens (`tokens`).
+//! A plugin fills the seams of the [`Plugin`] trait (API methods, validator rules, strings,
+//! login types, pages, sign-in methods, profile rows, static files, migrations, health) and, at
+//! request time, borrows the host's services instead of touching its tables:
+//!
+//! | module | what the host lends |
+//! |---|---|
+//! | [`api`] | the method table's types, parameter helpers, replies (`method!`, `reply!`) |
+//! | [`accounts`] | unified login / register ([`accounts::Identity`], [`accounts::login_or_register`]), registration by a proven e-mail, binding and unbinding a mobile, an e-mail or a third-party account with uni-id's preBind / preUnBind rules, password resets, the login log, the caller ([`accounts::Caller`]) |
+//! | [`codes`], [`captcha`] | verification codes (hashed, single use, capped) and captchas |
+//! | [`http`] | the outbound HTTP client (time-limited, size-limited, counted in `/metrics`) |
+//! | [`credentials`] | the credential cache (provider session keys and access tokens, sealed at rest, shared by every instance) |
+//! | [`avatars`] | avatar storage (a downloaded avatar stored like an uploaded one) |
+//! | [`pages`] | the pages framework: `Page`, partials, sign-in methods, profile rows |
+//! | [`config`], [`i18n`], [`validator`], [`error`], [`metrics`] | the typed config, strings, parameter rules, uni-id error codes, outcomes |
+//! | [`signing`] | helpers providers' signatures need (Aliyun RPC, UTC dates) |
 
 use std::sync::Arc;
 
 use crate::api::methods::MethodSpec;
 use crate::config::Effective;
+use crate::db::models::third_party::ThirdPartyId;
 use crate::i18n::Locale;
 use crate::pages::assets::Asset;
 use crate::pages::{LoginMethod, PageCtx, ProfileItem, SiteLinks, UserView};
-use crate::validator::Rule;
+use crate::validator::Rule as ValidatorRule;
 
 /// One schema change a plugin needs, as SQL for each backend. Applied once, in order, at start.
 #[derive(Debug, Clone, Copy)]
@@ -43,8 +54,14 @@ pub trait Plugin: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// `getAccountInfo` flags this plugin answers: `(reply key, provider)`, true when the user
+    /// holds an id at the provider (`("isWeixinBound", "weixin")`).
+    fn account_flags(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
+
     /// Validator rules (name, rule), registered before any request is served.
-    fn validator_mixins(&self) -> Vec<(&'static str, Rule)> {
+    fn validator_mixins(&self) -> Vec<(&'static str, ValidatorRule)> {
         Vec::new()
     }
 
@@ -79,8 +96,14 @@ pub trait Plugin: Send + Sync + 'static {
         SiteLinks::default()
     }
 
-    /// Rows (or actions on the host's rows) for the signed-in user's `/userinfo`.
-    fn profile_items(&self, _ctx: &PageCtx, _user: &UserView) -> Vec<ProfileItem> {
+    /// Rows (or actions on the host's rows) for the signed-in user's `/userinfo`; `linked` is
+    /// every third-party id the user holds (so a provider can offer bind or unbind).
+    fn profile_items(
+        &self,
+        _ctx: &PageCtx,
+        _user: &UserView,
+        _linked: &[ThirdPartyId],
+    ) -> Vec<ProfileItem> {
         Vec::new()
     }
 
@@ -89,3 +112,97 @@ pub trait Plugin: Send + Sync + 'static {
         Vec::new()
     }
 }
+
+/// The method table: what a uni-id-co method is and how it answers.
+pub mod api {
+    pub use crate::api::call::{Call, opt_bool, opt_i64, opt_str, opt_strings, req_str};
+    pub use crate::api::methods::{Access, MethodSpec, Reply, signed_in_reply, unified_reply};
+    pub use crate::{method, reply};
+}
+
+/// Account rules, for the methods and pages of a plugin.
+pub mod accounts {
+    pub use crate::accounts::log::Subject;
+    pub use crate::accounts::register::register_by_email;
+    pub use crate::accounts::unified::{
+        Identity, LoginType, Profile, Unified, existing_account, login_or_register, new_uid,
+    };
+    pub use crate::accounts::{Caller, ClientInfo, CodeAttempt, Origin, SignedIn};
+    pub use crate::accounts::{bind, log, phone, reset, third_party, unified};
+    pub use crate::db::models::third_party::ThirdPartyId;
+    pub use crate::passwords::NewHash;
+}
+
+/// Verification codes: issue, verify, withdraw.
+pub mod codes {
+    pub use crate::codes::*;
+}
+
+/// Captchas.
+pub mod captcha {
+    pub use crate::captcha::*;
+}
+
+/// Calling a provider's public HTTP API.
+pub mod http {
+    pub use crate::outbound::http::{DEFAULT_TIMEOUT, Fetched, HttpClient, HttpError};
+}
+
+/// The credential cache (see [`crate::accounts::credentials`]): `host.credentials`.
+pub mod credentials {
+    pub use crate::accounts::credentials::CredentialCache;
+}
+
+/// Avatars: `host.avatars.save(uid, bytes)` checks and stores one like an upload.
+pub mod avatars {
+    pub use crate::avatars::{AvatarError, AvatarFile, AvatarStore};
+}
+
+/// The pages framework.
+pub mod pages {
+    pub use crate::pages::assets::Asset;
+    pub use crate::pages::code_flow;
+    pub use crate::pages::flow::Flow;
+    pub use crate::pages::partials;
+    pub use crate::pages::session::safe_redirect;
+    pub use crate::pages::{
+        LoginMethod, Page, PageCtx, PageLink, ProfileAction, ProfileItem, SiteLinks, UserView,
+        password_hint, query, urlencode,
+    };
+}
+
+/// The configuration: the whole file (a plugin reads its `[plugins.<id>]` section with
+/// `config.plugin_section`) and the uni-id keys that apply to a request.
+pub mod config {
+    pub use crate::config::pages::SetPasswordAfterLogin;
+    pub use crate::config::{Config, Effective};
+}
+
+pub mod i18n {
+    pub use crate::i18n::{I18n, Locale};
+}
+
+pub mod validator {
+    pub use crate::validator::{Field, Rule, Schema};
+}
+
+pub mod error {
+    pub use crate::error::{ApiError, ApiResult, ErrorCode};
+}
+
+pub mod metrics {
+    pub use crate::metrics::Outcome;
+}
+
+/// Helpers providers' request signatures need.
+pub mod signing {
+    pub use crate::outbound::aliyun_rpc;
+    pub use crate::outbound::time;
+}
+
+/// The database connection `host.db.run(|conn| …)` hands a closure, for the host's services
+/// that take one (unified login, binding, the login log, the credential cache…).
+pub use crate::db::DbConn as Conn;
+pub use crate::host::Host;
+pub use crate::secret::Secret;
+pub use actix_web;

@@ -1,13 +1,16 @@
 //! uni-id's token format (spec §6.1–6.2): an HS256 JWT with header exactly
-//! `{"alg":"HS256","typ":"JWT"}` and payload `{uid, role, permission, uniIdVersion, iat, exp}`.
-//! Pure functions, no I/O: the benchmarks call them directly.
+//! `{"alg":"HS256","typ":"JWT"}` (as uni-id's `jsonwebtoken` writes it) and payload `{uid,
+//! role, permission, uniIdVersion, iat, exp}`. Signed and verified by the `jsonwebtoken`
+//! crate with the algorithm pinned to HS256; expiry is checked here against the host's clock
+//! (uni-id's rule: `exp*1000 < now` is expired, no leeway). Pure functions, no I/O: the
+//! benchmarks call them directly.
+
+use std::sync::LazyLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use serde::{Deserialize, Serialize};
-
-use crate::secret::ct_eq;
 
 /// The uni-id-common version unid's tokens claim to come from.
 pub const UNI_ID_VERSION: &str = "1.0.19";
@@ -51,65 +54,47 @@ pub enum TokenError {
     Expired,
 }
 
+/// Only HS256, no claim required or checked by the crate: `exp` is uni-id's rule, on the
+/// host's clock (which tests move).
+static VALIDATION: LazyLock<Validation> = LazyLock::new(|| {
+    let mut v = Validation::new(Algorithm::HS256);
+    v.validate_exp = false;
+    v.validate_nbf = false;
+    v.validate_aud = false;
+    v.required_spec_claims.clear();
+    v
+});
+
 pub fn sign(claims: &Claims, secret: &[u8]) -> String {
     // Serialising a struct of strings and integers cannot fail.
     let payload = serde_json::to_vec(claims).unwrap_or_default();
     let mut token = String::with_capacity(HEADER_B64.len() + payload.len() * 4 / 3 + 48);
+    // uni-id's header, byte for byte (the crate's own encoder orders the fields otherwise).
     token.push_str(HEADER_B64);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
-    let signature = mac(secret, token.as_bytes());
+    let signature = jsonwebtoken::crypto::sign(
+        token.as_bytes(),
+        &EncodingKey::from_secret(secret),
+        Algorithm::HS256,
+    )
+    .unwrap_or_default();
     token.push('.');
-    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    token.push_str(&signature);
     token
 }
 
-/// Verifies signature, header and expiry (`exp*1000 < now` is expired; no clock skew, no `nbf`).
+/// Verifies signature, algorithm and expiry (`exp*1000 < now` is expired; no clock skew, no
+/// `nbf`).
 pub fn verify(token: &str, secret: &[u8], now_ms: i64) -> Result<Claims, TokenError> {
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Invalid);
-    };
-    let signed_len = header.len() + 1 + payload.len();
-    let expected = mac(secret, &token.as_bytes()[..signed_len]);
-    let given = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| TokenError::Invalid)?;
-    if !ct_eq(&expected, &given) {
-        return Err(TokenError::Invalid);
-    }
-    if header != HEADER_B64 {
-        // Same meaning, other spelling: accept only if it really says HS256 / JWT.
-        #[derive(Deserialize)]
-        struct Header {
-            alg: String,
-            typ: Option<String>,
-        }
-        let raw = URL_SAFE_NO_PAD
-            .decode(header)
-            .map_err(|_| TokenError::Invalid)?;
-        let h: Header = serde_json::from_slice(&raw).map_err(|_| TokenError::Invalid)?;
-        if h.alg != "HS256" || h.typ.as_deref() != Some("JWT") {
-            return Err(TokenError::Invalid);
-        }
-    }
-    let raw = URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| TokenError::Invalid)?;
-    let claims: Claims = serde_json::from_slice(&raw).map_err(|_| TokenError::Invalid)?;
+    let claims =
+        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret), &VALIDATION)
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
     if claims.exp.saturating_mul(1000) < now_ms {
         return Err(TokenError::Expired);
     }
     Ok(claims)
-}
-
-fn mac(secret: &[u8], data: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length.
-    let mut m = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    m.update(data);
-    m.finalize().into_bytes().into()
 }
 
 /// The key a token is stored under: its SHA-256, so a database leak yields no usable tokens.
@@ -176,7 +161,12 @@ mod tests {
         ] {
             let h = URL_SAFE_NO_PAD.encode(header);
             let unsigned = format!("{h}.{payload}");
-            let sig = URL_SAFE_NO_PAD.encode(mac(b"secret", unsigned.as_bytes()));
+            let sig = jsonwebtoken::crypto::sign(
+                unsigned.as_bytes(),
+                &EncodingKey::from_secret(b"secret"),
+                Algorithm::HS256,
+            )
+            .expect("HMAC signs");
             assert_eq!(
                 verify(&format!("{unsigned}.{sig}"), b"secret", 0),
                 Err(TokenError::Invalid)

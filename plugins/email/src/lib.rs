@@ -16,13 +16,14 @@ pub mod rules;
 use std::sync::Arc;
 
 use lettre::message::Mailbox;
-use unid_core::actix_web::web;
-use unid_core::api::methods::MethodSpec;
-use unid_core::codes::MAX_TTL_SECS;
-use unid_core::config::{Config, Effective};
-use unid_core::i18n::Locale;
-use unid_core::pages::{PageCtx, ProfileItem, SiteLinks, UserView};
 use unid_core::plugin::Plugin;
+use unid_core::plugin::accounts::ThirdPartyId;
+use unid_core::plugin::actix_web::web;
+use unid_core::plugin::api::MethodSpec;
+use unid_core::plugin::codes::MAX_TTL_SECS;
+use unid_core::plugin::config::{Config, Effective};
+use unid_core::plugin::i18n::Locale;
+use unid_core::plugin::pages::{PageCtx, ProfileItem, SiteLinks, UserView};
 
 use crate::config::{DEFAULT_CODE_EXPIRES_IN, EmailPluginConfig, TransportKind};
 use crate::mailer::{FileMailer, Mailer, SmtpMailer};
@@ -168,7 +169,12 @@ impl Plugin for EmailPlugin {
         pages::site_links()
     }
 
-    fn profile_items(&self, ctx: &PageCtx, user: &UserView) -> Vec<ProfileItem> {
+    fn profile_items(
+        &self,
+        ctx: &PageCtx,
+        user: &UserView,
+        _linked: &[ThirdPartyId],
+    ) -> Vec<ProfileItem> {
         pages::profile_items(ctx, user)
     }
 
@@ -326,7 +332,7 @@ mod tests {
 
     #[test]
     fn strings_parse_in_both_languages() {
-        let mut i18n = unid_core::i18n::I18n::new();
+        let mut i18n = unid_core::plugin::i18n::I18n::new();
         for (locale, text) in LOCALES {
             i18n.add(*locale, text).expect("parses");
         }

@@ -116,7 +116,7 @@ pub fn build(from: &Mailbox, to: Address, content: Content) -> Result<Message, S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use unid_core::i18n::{I18n, Locale};
+    use unid_core::plugin::i18n::{I18n, Locale};
 
     fn i18n() -> I18n {
         let mut i18n = I18n::new();

@@ -1,10 +1,10 @@
 //! The uni-id-co methods of the email plugin (spec §1.3): the JSON faces of [`crate::rules`].
 
 use serde_json::Value;
-use unid_core::api::call::{Call, opt_str, req_str};
-use unid_core::api::methods::{Access, MethodSpec, Reply, signed_in_reply, unified_reply};
-use unid_core::error::ApiResult;
-use unid_core::{method, reply};
+use unid_core::plugin::api::{Access, MethodSpec, Reply, signed_in_reply, unified_reply};
+use unid_core::plugin::api::{Call, opt_str, req_str};
+use unid_core::plugin::api::{method, reply};
+use unid_core::plugin::error::ApiResult;
 
 use crate::rules::{
     self, BIND_EMAIL_SCHEMA, EmailCode, LOGIN_BY_EMAIL_CODE_SCHEMA, REGISTER_USER_BY_EMAIL_SCHEMA,

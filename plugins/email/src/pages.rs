@@ -8,12 +8,12 @@
 use askama::Template;
 use serde::Deserialize;
 use serde_json::json;
-use unid_core::actix_web::{HttpRequest, HttpResponse, web};
-use unid_core::error::{ApiError, ErrorCode};
-use unid_core::host::Host;
-use unid_core::pages::code_flow::{CodeStep, after_send, unavailable};
-use unid_core::pages::partials::{AgreementsField, CaptchaField, SendCodeForm, consented};
-use unid_core::pages::{
+use unid_core::plugin::Host;
+use unid_core::plugin::actix_web::{HttpRequest, HttpResponse, web};
+use unid_core::plugin::error::{ApiError, ErrorCode};
+use unid_core::plugin::pages::code_flow::{CodeStep, after_send};
+use unid_core::plugin::pages::partials::{AgreementsField, CaptchaField, SendCodeForm, consented};
+use unid_core::plugin::pages::{
     Page, PageCtx, PageLink, ProfileAction, ProfileItem, SiteLinks, UserView, password_hint,
 };
 
@@ -77,6 +77,7 @@ pub fn profile_items(ctx: &PageCtx, user: &UserView) -> Vec<ProfileItem> {
         action: Some(ProfileAction {
             href: "/userinfo/bind-email".into(),
             label: ctx.t(label).to_string(),
+            post: false,
         }),
     }]
 }
@@ -225,7 +226,7 @@ async fn register_page(host: web::ThinData<Host>, req: HttpRequest) -> HttpRespo
 async fn show_register(page: Page, step: CodeStep, nickname: String) -> HttpResponse {
     let send = match send_form(&page, "/register/email", &step.target, step.sent).await {
         Ok(s) => s,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let code = step.prefilled_code(&page);
     page.show(step.status(), "pages-email-register-title", |ctx| {
@@ -328,11 +329,11 @@ async fn retrieve_page(host: web::ThinData<Host>, req: HttpRequest) -> HttpRespo
 async fn show_retrieve(page: Page, step: CodeStep) -> HttpResponse {
     let send = match send_form(&page, "/retrieve/email", &step.target, step.sent).await {
         Ok(s) => s,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let captcha = match step.captcha_field(&page, "reset-pwd-by-email").await {
         Ok(c) => c,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let code = step.prefilled_code(&page);
     page.show(step.status(), "pages-email-retrieve-title", |ctx| {
@@ -437,11 +438,11 @@ async fn bind_page(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse 
 async fn show_bind(page: Page, step: CodeStep) -> HttpResponse {
     let send = match send_form(&page, "/userinfo/bind-email", &step.target, step.sent).await {
         Ok(s) => s,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let captcha = match step.captcha_field(&page, "bind-email").await {
         Ok(c) => c,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let code = step.prefilled_code(&page);
     page.show(step.status(), "pages-email-bind-title", |ctx| {

@@ -8,19 +8,15 @@
 //! is sent, and the database connection is released before the mail server is called.
 
 use lettre::Address;
-use unid_core::accounts::bind::{self, Bindable};
-use unid_core::accounts::log::{self, Subject};
-use unid_core::accounts::register as registration;
-use unid_core::accounts::unified::{Identity, Unified, login_or_register};
-use unid_core::accounts::{Caller, CodeAttempt, SignedIn, find_user};
-use unid_core::captcha::{self, CaptchaCtx};
-use unid_core::codes::{self, Channel, CodesCtx};
-use unid_core::db::models::users::{self, NewUser, UserChanges, UserQuery};
-use unid_core::error::{ApiError, ApiResult, ErrorCode};
-use unid_core::metrics::Outcome;
-use unid_core::secret::Secret;
-use unid_core::tokens;
-use unid_core::validator::{Field, Schema};
+use unid_core::plugin::accounts::bind::{self, Bindable};
+use unid_core::plugin::accounts::log::{self, Subject};
+use unid_core::plugin::accounts::unified::{Identity, Unified, login_or_register};
+use unid_core::plugin::accounts::{Caller, CodeAttempt, SignedIn, register_by_email, reset};
+use unid_core::plugin::captcha::{self, CaptchaCtx};
+use unid_core::plugin::codes::{self, Channel, CodesCtx};
+use unid_core::plugin::error::{ApiError, ApiResult, ErrorCode};
+use unid_core::plugin::metrics::Outcome;
+use unid_core::plugin::validator::{Field, Schema};
 
 use crate::EmailPlugin;
 use crate::mailer::{MailError, masked};
@@ -241,48 +237,13 @@ pub async fn register(call: Caller, input: Registration) -> ApiResult<SignedIn> 
             })
             .await?;
     }
-    let hash = call
-        .host
-        .hasher
-        .hash(
-            Secret::new(password),
-            call.effective.password_secrets.clone(),
-        )
-        .await?;
-    let reg = registration::Registration {
-        query: UserQuery {
-            email: Some(email.clone()),
-            ..Default::default()
-        },
-        user: NewUser {
-            email: Some(email.clone()),
-            email_confirmed: 1,
-            password: Some(hash.hash),
-            password_secret_version: hash.version,
-            nickname,
-            ..Default::default()
-        },
-        roles: Vec::new(),
+    register_by_email(
+        std::sync::Arc::unwrap_or_clone(call),
+        email,
+        password,
+        nickname,
         invite_code,
-        first_admin: false,
-    };
-    let db = call.host.db.clone();
-    db.run(move |conn| {
-        let result = registration::register(conn, call.origin(now), reg);
-        let subject = Subject {
-            user_id: result.as_ref().ok().map(|r| r.uid.clone()),
-            ..by_email(&email)
-        };
-        log::write(
-            conn,
-            &call.client,
-            now,
-            log::REGISTER,
-            result.is_ok(),
-            &subject,
-        );
-        result
-    })
+    )
     .await
 }
 
@@ -327,46 +288,18 @@ pub async fn reset_password(call: Caller, input: ResetPassword) -> ApiResult<()>
             })
             .await?;
     }
-    let hash = call
-        .host
-        .hasher
-        .hash(
-            Secret::new(password),
-            call.effective.password_secrets.clone(),
-        )
-        .await?;
+    let hash = call.hash_password(password).await?;
     let db = call.host.db.clone();
     db.run(move |conn| {
-        let query = UserQuery {
-            email: Some(email.clone()),
-            ..Default::default()
-        };
-        let found = find_user(conn, &query, &call.client.app_id)?;
-        let mut matched = found.matched.into_iter();
-        let user = match (matched.next(), matched.next()) {
-            (Some(user), None) => user,
-            (Some(_), Some(_)) => return Err(ApiError::new(ErrorCode::AccountConflict)),
-            (None, _) if found.total > 0 => {
-                return Err(ApiError::new(ErrorCode::AccountNotExistsInCurrentApp));
-            }
-            (None, _) => return Err(ApiError::new(ErrorCode::AccountNotExists)),
-        };
-        conn.write_tx(|conn| {
-            users::update(
-                conn,
-                &user.id,
-                &UserChanges {
-                    password: Some(Some(hash.hash.clone())),
-                    password_secret_version: Some(hash.version),
-                    ..Default::default()
-                },
-            )?;
-            // A reset ends every session (spec §6.9 valid_token_date; revoked at once here).
-            tokens::revoke_all(conn, &user.id, now)?;
-            Ok::<_, ApiError>(())
-        })?;
+        let uid = reset::reset_password(
+            conn,
+            &call.client.app_id,
+            &Bindable::Email(email.clone()),
+            &hash,
+            now,
+        )?;
         let subject = Subject {
-            user_id: Some(user.id.clone()),
+            user_id: Some(uid),
             ..by_email(&email)
         };
         log::write(conn, &call.client, now, log::RESET_PWD, true, &subject);
@@ -407,20 +340,7 @@ pub async fn login(
             },
             &subject,
         )?;
-        let identity = Identity {
-            query: UserQuery {
-                email: Some(email.clone()),
-                ..Default::default()
-            },
-            new_user: NewUser {
-                email: Some(email.clone()),
-                email_confirmed: 1,
-                ..Default::default()
-            },
-            on_login: UserChanges::default(),
-            invite_code,
-            subject,
-        };
+        let identity = Identity::confirmed_email(&email, invite_code, subject);
         login_or_register(conn, call.origin(now), identity)
     })
     .await

@@ -10,13 +10,14 @@ pub mod rules;
 
 use std::sync::Arc;
 
-use unid_core::actix_web::web;
-use unid_core::api::methods::MethodSpec;
-use unid_core::config::{Config, Effective};
-use unid_core::i18n::Locale;
-use unid_core::pages::assets::Asset;
-use unid_core::pages::{LoginMethod, PageCtx, ProfileItem, SiteLinks, UserView};
 use unid_core::plugin::Plugin;
+use unid_core::plugin::accounts::ThirdPartyId;
+use unid_core::plugin::actix_web::web;
+use unid_core::plugin::api::MethodSpec;
+use unid_core::plugin::config::{Config, Effective};
+use unid_core::plugin::i18n::Locale;
+use unid_core::plugin::pages::Asset;
+use unid_core::plugin::pages::{LoginMethod, PageCtx, ProfileItem, SiteLinks, UserView};
 
 use crate::config::{GatewayKind, SmsPluginConfig};
 use crate::gateway::SmsGateway;
@@ -152,7 +153,12 @@ impl Plugin for SmsPlugin {
         pages::site_links()
     }
 
-    fn profile_items(&self, ctx: &PageCtx, user: &UserView) -> Vec<ProfileItem> {
+    fn profile_items(
+        &self,
+        ctx: &PageCtx,
+        user: &UserView,
+        _linked: &[ThirdPartyId],
+    ) -> Vec<ProfileItem> {
         pages::profile_items(ctx, user)
     }
 

@@ -2,10 +2,10 @@
 //! `bindMobileBySms`, `resetPwdBySms`, `setPwd` — the JSON faces of [`crate::rules`].
 
 use serde_json::Value;
-use unid_core::api::call::{Call, opt_str, req_str};
-use unid_core::api::methods::{Access, MethodSpec, Reply, unified_reply};
-use unid_core::error::ApiResult;
-use unid_core::{method, reply};
+use unid_core::plugin::api::{Access, MethodSpec, Reply, unified_reply};
+use unid_core::plugin::api::{Call, opt_str, req_str};
+use unid_core::plugin::api::{method, reply};
+use unid_core::plugin::error::ApiResult;
 
 use crate::rules::{
     self, BIND_MOBILE_BY_SMS_SCHEMA, LOGIN_BY_SMS_SCHEMA, MobileCode, RESET_PWD_BY_SMS_SCHEMA,

@@ -7,16 +7,16 @@ use std::sync::Arc;
 use askama::Template;
 use serde::Deserialize;
 use serde_json::json;
-use unid_core::accounts::SignedIn;
-use unid_core::actix_web::http::StatusCode;
-use unid_core::actix_web::{HttpRequest, HttpResponse, web};
-use unid_core::error::{ApiError, ErrorCode};
-use unid_core::host::Host;
-use unid_core::pages::code_flow::{CodeStep, after_send, unavailable};
-use unid_core::pages::partials::{
+use unid_core::plugin::Host;
+use unid_core::plugin::accounts::SignedIn;
+use unid_core::plugin::actix_web::http::StatusCode;
+use unid_core::plugin::actix_web::{HttpRequest, HttpResponse, web};
+use unid_core::plugin::error::{ApiError, ErrorCode};
+use unid_core::plugin::pages::code_flow::{CodeStep, after_send};
+use unid_core::plugin::pages::partials::{
     AgreementsField, CaptchaField, SendCodeForm, Switcher, consented,
 };
-use unid_core::pages::{
+use unid_core::plugin::pages::{
     LoginMethod, Page, PageCtx, PageLink, ProfileAction, ProfileItem, SiteLinks, UserView,
 };
 
@@ -80,6 +80,7 @@ pub fn profile_items(ctx: &PageCtx, user: &UserView) -> Vec<ProfileItem> {
         action: Some(ProfileAction {
             href: "/userinfo/bind-mobile".into(),
             label: ctx.t(label).to_string(),
+            post: false,
         }),
     }]
 }
@@ -318,11 +319,11 @@ async fn show_login(page: Page, step: CodeStep) -> HttpResponse {
     }
     let send = match send_form(&page, "/login/sms", &step.target, false, step.sent).await {
         Ok(s) => s,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let captcha = match step.captcha_field(&page, "login-by-sms").await {
         Ok(c) => c,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let code = step.prefilled_code(&page);
     page.show(step.status(), "pages-sms-login-title", |ctx| {
@@ -427,11 +428,11 @@ async fn show_retrieve(page: Page, mut step: CodeStep) -> HttpResponse {
     step.sent &= valid_mobile(&step.target);
     let send = match send_form(&page, "/retrieve", &step.target, !step.sent, step.sent).await {
         Ok(s) => s,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let captcha = match step.captcha_field(&page, "reset-pwd-by-sms").await {
         Ok(c) => c,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let code = step.prefilled_code(&page);
     page.show(step.status(), "pages-sms-retrieve-title", |ctx| {
@@ -446,7 +447,7 @@ async fn show_retrieve(page: Page, mut step: CodeStep) -> HttpResponse {
                 .filter(|l| l.path != "/retrieve")
                 .map(|l| (ctx.link(l.path), ctx.t(l.label).to_string()))
                 .collect(),
-            password_hint: unid_core::pages::password_hint(ctx),
+            password_hint: unid_core::plugin::pages::password_hint(ctx),
             mobile: step.target,
             sent: step.sent,
             error: step.error,
@@ -544,11 +545,11 @@ async fn show_bind(page: Page, mut step: CodeStep) -> HttpResponse {
     let path = "/userinfo/bind-mobile";
     let send = match send_form(&page, path, &step.target, !step.sent, step.sent).await {
         Ok(s) => s,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let captcha = match step.captcha_field(&page, "bind-mobile-by-sms").await {
         Ok(c) => c,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let code = step.prefilled_code(&page);
     page.show(step.status(), "pages-sms-bind-title", |ctx| {
@@ -634,17 +635,17 @@ async fn show_set_pwd(page: Page, step: CodeStep) -> HttpResponse {
     let send = match &mobile {
         Some(m) => match send_form(&page, "/userinfo/set-pwd", m, false, step.sent).await {
             Ok(s) => Some(s),
-            Err(e) => return unavailable(page, &e),
+            Err(e) => return page.unavailable(&e),
         },
         None => None,
     };
     let captcha = match step.captcha_field(&page, "set-pwd-by-sms").await {
         Ok(c) => c,
-        Err(e) => return unavailable(page, &e),
+        Err(e) => return page.unavailable(&e),
     };
     let code = step.prefilled_code(&page);
     let skippable = page.host().site.set_password_after_login
-        == unid_core::config::pages::SetPasswordAfterLogin::Skippable;
+        == unid_core::plugin::config::SetPasswordAfterLogin::Skippable;
     let destination = page
         .ctx
         .redirect
@@ -653,12 +654,14 @@ async fn show_set_pwd(page: Page, step: CodeStep) -> HttpResponse {
     page.show(step.status(), "pages-set-pwd-title", |ctx| {
         SetPwd {
             ctx,
-            masked: mobile.as_deref().map(unid_core::accounts::phone::masked),
+            masked: mobile
+                .as_deref()
+                .map(unid_core::plugin::accounts::phone::masked),
             error: step.error,
             send,
             code,
             captcha,
-            password_hint: unid_core::pages::password_hint(ctx),
+            password_hint: unid_core::plugin::pages::password_hint(ctx),
             skip_href: skippable.then(|| destination.clone()),
             destination,
         }
@@ -700,7 +703,7 @@ async fn set_pwd_submit(
     let destination = form
         .redirect
         .as_deref()
-        .and_then(unid_core::pages::session::safe_redirect)
+        .and_then(unid_core::plugin::pages::safe_redirect)
         .unwrap_or_else(|| "/userinfo".to_string());
     let params =
         json!({ "password": form.password, "code": form.code(), "captcha": form.captcha() });

@@ -4,18 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use unid_core::accounts::bind::{self, Bindable};
-use unid_core::accounts::log::{self, Subject};
-use unid_core::accounts::unified::{Identity, Unified, login_or_register};
-use unid_core::accounts::{Caller, CodeAttempt, find_user, phone};
-use unid_core::captcha::{self, CaptchaCtx};
-use unid_core::codes::{self, Channel, CodesCtx, DEFAULT_TTL_SECS};
-use unid_core::db::models::users::{self, UserChanges, UserQuery};
-use unid_core::error::{ApiError, ApiResult, ErrorCode};
-use unid_core::metrics::Outcome;
-use unid_core::secret::Secret;
-use unid_core::tokens;
-use unid_core::validator::{Field, Schema};
+use unid_core::plugin::accounts::bind::{self, Bindable};
+use unid_core::plugin::accounts::log::{self, Subject};
+use unid_core::plugin::accounts::unified::{Identity, Unified, login_or_register};
+use unid_core::plugin::accounts::{Caller, CodeAttempt, phone, reset};
+use unid_core::plugin::captcha::{self, CaptchaCtx};
+use unid_core::plugin::codes::{self, Channel, CodesCtx, DEFAULT_TTL_SECS};
+use unid_core::plugin::error::{ApiError, ApiResult, ErrorCode};
+use unid_core::plugin::metrics::Outcome;
+use unid_core::plugin::validator::{Field, Schema};
 
 use crate::SmsPlugin;
 use crate::gateway::{GatewayError, SmsMessage};
@@ -312,14 +309,7 @@ pub async fn reset_password(call: Caller, input: ResetPassword) -> ApiResult<()>
         captcha: answer,
     } = input;
     let mobile = e164(&mobile)?;
-    let hash = call
-        .host
-        .hasher
-        .hash(
-            Secret::new(password),
-            call.effective.password_secrets.clone(),
-        )
-        .await?;
+    let hash = call.hash_password(password).await?;
     let now = call.now();
     let db = call.host.db.clone();
     db.run(move |conn| {
@@ -341,36 +331,15 @@ pub async fn reset_password(call: Caller, input: ResetPassword) -> ApiResult<()>
             sms_code(&mobile, "reset-pwd-by-sms", &code, log::RESET_PWD),
             &subject,
         )?;
-        let query = UserQuery {
-            mobile: Some(mobile.clone()),
-            ..Default::default()
-        };
-        let found = find_user(conn, &query, &call.client.app_id)?;
-        let user = match found.matched.len() {
-            1 => found.matched.into_iter().next(),
-            0 if found.total > 0 => {
-                return Err(ApiError::new(ErrorCode::AccountNotExistsInCurrentApp));
-            }
-            0 => return Err(ApiError::new(ErrorCode::AccountNotExists)),
-            _ => return Err(ApiError::new(ErrorCode::AccountConflict)),
-        }
-        .ok_or_else(|| ApiError::new(ErrorCode::AccountNotExists))?;
-        conn.write_tx(|conn| {
-            users::update(
-                conn,
-                &user.id,
-                &UserChanges {
-                    password: Some(Some(hash.hash.clone())),
-                    password_secret_version: Some(hash.version),
-                    ..Default::default()
-                },
-            )?;
-            // A reset ends every session (spec §6.9 valid_token_date; revoked at once here).
-            tokens::revoke_all(conn, &user.id, now)?;
-            Ok::<_, ApiError>(())
-        })?;
+        let uid = reset::reset_password(
+            conn,
+            &call.client.app_id,
+            &Bindable::Mobile(mobile.clone()),
+            &hash,
+            now,
+        )?;
         let subject = Subject {
-            user_id: Some(user.id.clone()),
+            user_id: Some(uid),
             ..subject
         };
         log::write(conn, &call.client, now, log::RESET_PWD, true, &subject);
@@ -391,14 +360,7 @@ pub async fn set_password(call: Caller, input: SetPassword) -> ApiResult<()> {
         (Some(m), 1) => m.clone(),
         _ => return Err(ApiError::new(ErrorCode::InvalidParam).message("unid-no-mobile-bound")),
     };
-    let hash = call
-        .host
-        .hasher
-        .hash(
-            Secret::new(password),
-            call.effective.password_secrets.clone(),
-        )
-        .await?;
+    let hash = call.hash_password(password).await?;
     let now = call.now();
     let db = call.host.db.clone();
     db.run(move |conn| {
@@ -422,22 +384,8 @@ pub async fn set_password(call: Caller, input: SetPassword) -> ApiResult<()> {
             sms_code(&mobile, "set-pwd-by-sms", &code, SET_PWD_LOG),
             &subject,
         )?;
-        conn.write_tx(|conn| {
-            users::update(
-                conn,
-                &user.id,
-                &UserChanges {
-                    password: Some(Some(hash.hash.clone())),
-                    password_secret_version: Some(hash.version),
-                    ..Default::default()
-                },
-            )?;
-            // Replacing an existing password is a reset: other sessions end, as after updatePwd.
-            if user.password.is_some() {
-                tokens::revoke_all(conn, &user.id, now)?;
-            }
-            Ok::<_, ApiError>(())
-        })?;
+        // Replacing an existing password is a reset: other sessions end, as after updatePwd.
+        reset::set_password(conn, &user.id, &hash, user.password.is_some(), now)?;
         log::write(conn, &call.client, now, SET_PWD_LOG, true, &subject);
         Ok(())
     })

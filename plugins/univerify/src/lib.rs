@@ -13,9 +13,9 @@ mod methods;
 
 use std::sync::Arc;
 
-use unid_core::api::methods::MethodSpec;
-use unid_core::config::{Config, Effective};
 use unid_core::plugin::Plugin;
+use unid_core::plugin::api::MethodSpec;
+use unid_core::plugin::config::{Config, Effective};
 
 use crate::backend::PhoneBackend;
 use crate::backend::aliyun::AliyunBackend;

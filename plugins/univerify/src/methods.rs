@@ -8,16 +8,16 @@
 //! provider's code and reason go to the server log only.
 
 use serde_json::Value;
-use unid_core::accounts::bind::{self, BIND_MOBILE, Bindable};
-use unid_core::accounts::log::{self, Subject};
-use unid_core::accounts::phone;
-use unid_core::accounts::unified::{Identity, login_or_register};
-use unid_core::api::call::{Call, opt_str, req_str};
-use unid_core::api::methods::{Access, MethodSpec, Reply, unified_reply};
-use unid_core::error::{ApiError, ApiResult, ErrorCode};
-use unid_core::metrics::Outcome;
-use unid_core::validator::{Field, Schema};
-use unid_core::{method, reply};
+use unid_core::plugin::accounts::bind::{self, BIND_MOBILE, Bindable};
+use unid_core::plugin::accounts::log::{self, Subject};
+use unid_core::plugin::accounts::phone;
+use unid_core::plugin::accounts::unified::{Identity, login_or_register};
+use unid_core::plugin::api::{Access, MethodSpec, Reply, unified_reply};
+use unid_core::plugin::api::{Call, opt_str, req_str};
+use unid_core::plugin::api::{method, reply};
+use unid_core::plugin::error::{ApiError, ApiResult, ErrorCode};
+use unid_core::plugin::metrics::Outcome;
+use unid_core::plugin::validator::{Field, Schema};
 
 use crate::UniverifyPlugin;
 use crate::backend::{Exchange, ExchangeError};

@@ -125,6 +125,10 @@ impl TestAppBuilder {
             }
         });
         config.database.pool_size = 8;
+        // The address first, so that the server knows its own URL (providers' redirects).
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        config.server.listen = addr.to_string();
         let clock = Clock::system();
         let mut builder = unid::plugins::register(HostBuilder::new(config.clone()), &config)
             .expect("plugins start");
@@ -138,8 +142,6 @@ impl TestAppBuilder {
             .clock(clock.clone())
             .build()
             .expect("host starts");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = host.clone();
         tokio::spawn(async move {

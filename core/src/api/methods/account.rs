@@ -25,21 +25,46 @@ pub fn methods() -> Vec<MethodSpec> {
     ]
 }
 
+/// uni-id's third-party flags, always in the answer (false when no plugin answers them).
+const THIRD_PARTY_FLAGS: [&str; 4] = [
+    "isWeixinBound",
+    "isQQBound",
+    "isAlipayBound",
+    "isAppleBound",
+];
+
 async fn get_account_info(call: Call, _params: Value) -> ApiResult<Reply> {
-    // The token check already loaded the user row; nothing else to read.
+    // The token check already loaded the user row.
     let info = AccountInfo::of(&call.auth()?.user);
-    Ok(reply! {
+    let mut reply = reply! {
         "isUsernameSet" => info.username_set,
         "isNicknameSet" => info.nickname_set,
         "isPasswordSet" => info.password_set,
         "isMobileBound" => info.mobile_bound,
         "isEmailBound" => info.email_bound,
-        // Third-party bindings arrive with their plugins.
-        "isWeixinBound" => false,
-        "isQQBound" => false,
-        "isAlipayBound" => false,
-        "isAppleBound" => false,
-    })
+    };
+    for flag in THIRD_PARTY_FLAGS {
+        reply.insert(flag.to_string(), Value::Bool(false));
+    }
+    let flags: Vec<(&str, &str)> = call
+        .host
+        .plugins
+        .iter()
+        .flat_map(|p| p.account_flags())
+        .collect();
+    if !flags.is_empty() {
+        let uid = call.auth()?.uid.clone();
+        let linked = call
+            .host
+            .db
+            .run(move |conn| crate::accounts::third_party::ids_of(conn, &uid))
+            .await?;
+        for (flag, provider) in flags {
+            let bound = linked.iter().any(|id| id.provider == provider);
+            reply.insert(flag.to_string(), Value::Bool(bound));
+        }
+    }
+    Ok(reply)
 }
 
 async fn update_pwd(call: Call, params: Value) -> ApiResult<Reply> {

@@ -7,6 +7,7 @@ pub mod logs;
 pub mod roles;
 pub mod search_plan;
 pub mod stats;
+pub mod third_party;
 pub mod throttles;
 pub mod tokens;
 pub mod user_list;

@@ -5,7 +5,8 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{user_apps, user_identities, user_roles, users};
+use crate::db::models::third_party::{self, ThirdPartyId};
+use crate::db::schema::{user_apps, user_identities, user_roles, user_third_party, users};
 use crate::db::{DbConn, at_most_one};
 use crate::db_run;
 
@@ -118,6 +119,8 @@ pub struct UserQuery {
     pub username: Option<String>,
     pub mobile: Option<String>,
     pub email: Option<String>,
+    /// Ids at third-party providers (`wx_openid.mp`, `wx_unionid`…), each matched exactly.
+    pub third_party: Vec<ThirdPartyId>,
 }
 
 impl UserQuery {
@@ -126,6 +129,7 @@ impl UserQuery {
             && self.username.is_none()
             && self.mobile.is_none()
             && self.email.is_none()
+            && self.third_party.is_empty()
     }
 
     /// Advisory-lock keys for the identifiers (see `DbConn::lock_keys`).
@@ -139,6 +143,9 @@ impl UserQuery {
         }
         if let Some(v) = &self.email {
             keys.push(format!("identity:email:{}", v.to_lowercase()));
+        }
+        for id in &self.third_party {
+            keys.push(format!("identity:{}:{}", id.ledger_kind(), id.value));
         }
         keys
     }
@@ -187,6 +194,16 @@ pub fn find_matching(conn: &mut DbConn, query: &UserQuery) -> QueryResult<Vec<Us
         }
         if !emails.is_empty() {
             any_of!(users::email.eq_any(emails.clone()).and(users::email_confirmed.eq(1)));
+        }
+        for id in &query.third_party {
+            any_of!(users::id.eq_any(
+                user_third_party::table
+                    .filter(user_third_party::provider.eq(id.provider.clone()))
+                    .filter(user_third_party::kind.eq(id.kind.clone()))
+                    .filter(user_third_party::platform.eq(id.platform.clone()))
+                    .filter(user_third_party::value.eq(id.value.clone()))
+                    .select(user_third_party::user_id)
+            ));
         }
         let _ = first;
         q.limit(50).load(conn)
@@ -356,12 +373,17 @@ pub fn sync_identities(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
         return Ok(());
     };
     let apps = apps_of(conn, user_id)?;
-    let idents = identities(
+    let mut idents = identities(
         &user.username,
         &user.mobile,
         user.mobile_confirmed,
         &user.email,
         user.email_confirmed,
+    );
+    idents.extend(
+        third_party::of_user(conn, user_id)?
+            .into_iter()
+            .map(|id| (id.ledger_kind(), id.value)),
     );
     db_run!(conn: {
         diesel::delete(user_identities::table.filter(user_identities::user_id.eq(user_id)))

@@ -17,7 +17,6 @@ mod users;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::error::ApiError;
 use crate::pages::Page;
 
 /// Looking at accounts.
@@ -90,14 +89,6 @@ impl Page {
         } else {
             Err(page.error_page(StatusCode::FORBIDDEN, "admin-forbidden"))
         }
-    }
-}
-
-impl Page {
-    /// A failed read or change the visitor cannot fix: a 503 page in their language.
-    fn unavailable(self, e: &ApiError) -> HttpResponse {
-        let text = self.error_text(e);
-        self.error_text_page(StatusCode::SERVICE_UNAVAILABLE, Some(text))
     }
 }
 

@@ -228,10 +228,10 @@ pub fn signed_params(
     params
 }
 
-use unid_core::outbound::aliyun_rpc::encode_pairs;
+use unid_core::plugin::signing::aliyun_rpc::encode_pairs;
 #[cfg(test)]
-use unid_core::outbound::aliyun_rpc::percent_encode;
-pub use unid_core::outbound::aliyun_rpc::signature;
+use unid_core::plugin::signing::aliyun_rpc::percent_encode;
+pub use unid_core::plugin::signing::aliyun_rpc::signature;
 
 /// E.164 to Aliyun's `PhoneNumbers`: mainland China numbers without the country code
 /// (`+8613800138000` → `13800138000`), others as digits with the country code

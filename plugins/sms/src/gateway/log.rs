@@ -9,7 +9,7 @@ impl SmsGateway for LogSms {
     fn send<'a>(&'a self, msg: &'a SmsMessage, _now_secs: i64) -> SendFuture<'a> {
         Box::pin(async move {
             tracing::warn!(
-                phone = %unid_core::accounts::phone::masked(&msg.phone),
+                phone = %unid_core::plugin::accounts::phone::masked(&msg.phone),
                 template = %msg.template_id,
                 params = ?msg.params,
                 "development SMS gateway: message not sent"

@@ -52,4 +52,4 @@ pub trait SmsGateway: Send + Sync {
     fn send<'a>(&'a self, msg: &'a SmsMessage, now_secs: i64) -> SendFuture<'a>;
 }
 
-pub use unid_core::outbound::time::{date, iso8601, utc};
+pub use unid_core::plugin::signing::time::{date, iso8601, utc};

@@ -4,7 +4,7 @@
 //!
 //! Request: the RPC-style common parameters plus `Action=GetMobile` and `AccessToken` = the token
 //! the client's one-click SDK returned, signed with Aliyun's RPC signature V1 (HMAC-SHA1), shared
-//! with the SMS plugin in [`unid_core::outbound::aliyun_rpc`]. Sent as `POST` with a form body,
+//! with the SMS plugin in [`unid_core::plugin::signing::aliyun_rpc`]. Sent as `POST` with a form body,
 //! which keeps the access token out of URLs that proxies and error messages tend to log.
 //!
 //! Answer: `{"Code":"OK","Message":"请求成功","RequestId":"…","GetMobileResultDTO":{"Mobile":"139…"}}`;
@@ -17,7 +17,7 @@
 use std::fmt;
 
 use serde::Deserialize;
-use unid_core::outbound::aliyun_rpc::{encode_pairs, signature};
+use unid_core::plugin::signing::aliyun_rpc::{encode_pairs, signature};
 
 use super::{Exchange, ExchangeError, PhoneBackend, PhoneFuture};
 
@@ -238,7 +238,7 @@ fn sanitize(message: &str) -> String {
 }
 
 /// Aliyun's `Timestamp` (UTC `2026-11-21T08:05:09Z`).
-pub use unid_core::outbound::time::iso8601;
+pub use unid_core::plugin::signing::time::iso8601;
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use unid_core::accounts::phone;
+use unid_core::plugin::accounts::phone;
 
 /// What the client got from `uni.login({provider: 'univerify'})` (`authResult`).
 pub struct Exchange<'a> {

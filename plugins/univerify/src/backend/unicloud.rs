@@ -24,7 +24,7 @@ use std::fmt;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use unid_core::outbound::aliyun_rpc::percent_encode;
+use unid_core::plugin::signing::aliyun_rpc::percent_encode;
 
 use super::{Exchange, ExchangeError, PhoneBackend, PhoneFuture};
 

@@ -1,0 +1,2 @@
+DROP TABLE credential_cache;
+DROP TABLE user_third_party;
