@@ -31,6 +31,7 @@ fn list() -> Vec<(&'static str, Option<Build>)> {
         plugin!("sms", unid_plugin_sms::SmsPlugin),
         plugin!("email", unid_plugin_email::EmailPlugin),
         plugin!("univerify", unid_plugin_univerify::UniverifyPlugin),
+        plugin!("weixin", unid_plugin_weixin::WeixinPlugin),
     ]
 }
 

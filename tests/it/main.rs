@@ -35,6 +35,7 @@ mod throttle;
 mod timing;
 mod tokens;
 mod univerify;
+mod weixin;
 
 use libtest_mimic::{Arguments, Trial};
 use support::Backend;
@@ -66,6 +67,7 @@ fn all_cases() -> Vec<Case> {
         timing::cases(),
         tokens::cases(),
         univerify::cases(),
+        weixin::cases(),
     ]
     .concat()
 }
