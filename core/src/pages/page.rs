@@ -332,6 +332,44 @@ impl Page {
             .get("sec-fetch-site")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v == "cross-site");
+        let (bytes, pairs) = self.form_body(req, body).await?;
+        let presented = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        let device = self.caller.client.device_id.as_deref().unwrap_or_default();
+        // A device cookie made for this very answer proves nothing: the form came from
+        // elsewhere.
+        let fresh_device = self.cookies.iter().any(|c| c.name() == DEVICE);
+        if cross_site
+            || fresh_device
+            || !session::csrf_ok(&self.host().site.csrf_key, device, presented)
+        {
+            return Err(self.refuse(StatusCode::FORBIDDEN, "pages-error-csrf"));
+        }
+        serde_urlencoded::from_bytes::<T>(&bytes)
+            .map_err(|_| self.refuse(StatusCode::BAD_REQUEST, "pages-error-bad-form"))
+    }
+
+    /// A form another site posts here (a provider's `form_post` answer), read and checked like
+    /// any form but for the form token, which the other site cannot have: the caller must tie
+    /// it to this browser another way (the state of a sign-in flow, see `pages::flow`).
+    pub async fn provider_form(
+        &mut self,
+        req: &HttpRequest,
+        body: web::Payload,
+    ) -> Result<Vec<(String, String)>, Refused> {
+        Ok(self.form_body(req, body).await?.1)
+    }
+
+    /// A urlencoded body within the size and time limits, without control characters: the
+    /// bytes and the pairs.
+    async fn form_body(
+        &self,
+        req: &HttpRequest,
+        body: web::Payload,
+    ) -> Result<(Vec<u8>, Vec<(String, String)>), Refused> {
         let urlencoded = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -355,27 +393,11 @@ impl Page {
             Ok(p) => p,
             Err(_) => return Err(self.refuse(StatusCode::BAD_REQUEST, "pages-error-bad-form")),
         };
-        let presented = pairs
-            .iter()
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default();
-        let device = self.caller.client.device_id.as_deref().unwrap_or_default();
-        // A device cookie made for this very answer proves nothing: the form came from
-        // elsewhere.
-        let fresh_device = self.cookies.iter().any(|c| c.name() == DEVICE);
-        if cross_site
-            || fresh_device
-            || !session::csrf_ok(&self.host().site.csrf_key, device, presented)
-        {
-            return Err(self.refuse(StatusCode::FORBIDDEN, "pages-error-csrf"));
-        }
         if let Some((k, _)) = pairs.iter().find(|(_, v)| v.chars().any(is_forbidden_char)) {
             tracing::debug!(field = %k, "form field with control characters refused");
             return Err(self.refuse(StatusCode::BAD_REQUEST, "pages-error-bad-form"));
         }
-        serde_urlencoded::from_bytes::<T>(&bytes)
-            .map_err(|_| self.refuse(StatusCode::BAD_REQUEST, "pages-error-bad-form"))
+        Ok((bytes, pairs))
     }
 
     /// Checks a `multipart/form-data` post (same-site, CSRF token) and returns the bytes of its
