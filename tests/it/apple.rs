@@ -125,7 +125,7 @@ async fn authorize(q: Query<HashMap<String, String>>) -> HttpResponse {
             field("state", q.get("state").map_or("", |s| s)),
             field("code", "c-1"),
             field("id_token", &token),
-            field("user", &r#"{&quot;name&quot;:{&quot;firstName&quot;:&quot;Ada&quot;,&quot;lastName&quot;:&quot;Lovelace&quot;},&quot;email&quot;:&quot;ada@example.com&quot;}"#),
+            field("user", r#"{&quot;name&quot;:{&quot;firstName&quot;:&quot;Ada&quot;,&quot;lastName&quot;:&quot;Lovelace&quot;},&quot;email&quot;:&quot;ada@example.com&quot;}"#),
         ))
 }
 
