@@ -32,6 +32,7 @@ pub fn cases() -> Vec<crate::support::cases::Case> {
         the_site_signs_in_through_wechat_s_qr_page,
         the_wechat_browser_uses_its_own_authorization,
         the_profile_binds_and_unbinds_wechat,
+        an_administrator_sees_and_unlinks_wechat,
     ]
 }
 
@@ -968,4 +969,90 @@ async fn the_profile_binds_and_unbinds_wechat(backend: Backend) {
     let profile = v.get("/userinfo").await;
     assert!(profile.body.contains("已解除微信绑定"), "{}", profile.body);
     assert!(profile.body.contains("href=\"/userinfo/weixin/bind\""));
+}
+
+async fn an_administrator_sees_and_unlinks_wechat(backend: Backend) {
+    let (app, _) = app_with_wechat(backend).await;
+    // The administrator signs in to the pages' app.
+    let r = app
+        .call("registerAdmin")
+        .client(json!({"appId": "__UNI__UNID"}))
+        .params(json!({"username": "admin", "password": "Admin-Pass-2024"}))
+        .send()
+        .await;
+    assert_eq!(r["errCode"], 0, "{r}");
+    let admin = token_of(&r);
+    let r = app
+        .call("addUser")
+        .client(json!({"appId": "__UNI__UNID"}))
+        .token(&admin)
+        .params(json!({"username": "paula", "password": "Secret-Pass-123", "authorizedApp": [crate::support::APP_ID]}))
+        .send()
+        .await;
+    let paula_uid = r["uid"].as_str().unwrap().to_string();
+    let paula = token_of(&app.login("paula", "Secret-Pass-123").await);
+    let r = app
+        .call("bindWeixin")
+        .client(json!({"uniPlatform": "app"}))
+        .token(&paula)
+        .params(json!({"code": "alice-1"}))
+        .send()
+        .await;
+    assert_eq!(r["errCode"], 0, "{r}");
+    let only = login_on(&app, "mp-weixin", "erin-1").await;
+    let only_uid = only["uid"].as_str().unwrap().to_string();
+
+    let v = Visitor::new(&app.url);
+    v.get("/login/password").await;
+    let signed_in = v
+        .post(
+            "/login/password",
+            &[("username", "admin"), ("password", "Admin-Pass-2024")],
+        )
+        .await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let page = v.get(&format!("/admin/users/{paula_uid}?locale=en")).await;
+    assert!(page.body.contains("Linked accounts"), "{}", page.body);
+    assert!(page.body.contains("openid.app app-alice"), "{}", page.body);
+    assert!(page.body.contains("unionid union-alice"));
+    // The user's own rule: a WeChat-only account keeps its way in.
+    v.get(&format!("/admin/users/{only_uid}?locale=en")).await;
+    let refused = v
+        .post(
+            &format!("/admin/users/{only_uid}/unbind"),
+            &[("provider", "weixin")],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("This is the only way to login"),
+        "{}",
+        refused.body
+    );
+    // Paula has a password: WeChat goes, audited.
+    let done = v
+        .post(
+            &format!("/admin/users/{paula_uid}/unbind"),
+            &[("provider", "weixin")],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let page = v.get(&format!("/admin/users/{paula_uid}?locale=en")).await;
+    assert!(
+        page.body
+            .contains("No WeChat, Apple or other account is linked.")
+    );
+    assert!(page.body.contains("user.unbind"), "{}", page.body);
+    assert_eq!(
+        app.call("getAccountInfo").token(&paula).send().await["isWeixinBound"],
+        false
+    );
+    // Without the form token nothing changes.
+    let forged = v
+        .post(
+            &format!("/admin/users/{only_uid}/unbind"),
+            &[("provider", "weixin"), ("csrf", "x")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
 }

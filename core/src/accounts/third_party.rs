@@ -60,21 +60,7 @@ pub fn unbind(
     provider: &str,
     log_type: &str,
 ) -> ApiResult<()> {
-    let result = conn.write_tx(|conn| {
-        let user = users::find_by_id(conn, uid)?
-            .ok_or_else(|| ApiError::new(ErrorCode::AccountNotExists))?;
-        let ids = third_party::of_user(conn, uid)?;
-        if !ids.iter().any(|id| id.provider == provider) {
-            return Err(ApiError::new(ErrorCode::UnbindFailed));
-        }
-        let others = ids.iter().any(|id| id.provider != provider);
-        if let Some(code) = last_way_in(&user, others) {
-            return Err(ApiError::new(code));
-        }
-        third_party::remove_provider(conn, uid, provider)?;
-        users::sync_identities(conn, uid)?;
-        Ok(())
-    });
+    let result = conn.write_tx(|conn| remove(conn, uid, provider).map(|_| ()));
     log::write(
         conn,
         origin.client,
@@ -87,6 +73,25 @@ pub fn unbind(
         },
     );
     result
+}
+
+/// preUnBind and the removal, inside the caller's transaction: the user must hold an id at
+/// `provider` and keep a way in without it. The ids removed.
+pub(crate) fn remove(conn: &mut DbConn, uid: &str, provider: &str) -> ApiResult<Vec<ThirdPartyId>> {
+    let user =
+        users::find_by_id(conn, uid)?.ok_or_else(|| ApiError::new(ErrorCode::AccountNotExists))?;
+    let (removed, kept): (Vec<ThirdPartyId>, Vec<ThirdPartyId>) = third_party::of_user(conn, uid)?
+        .into_iter()
+        .partition(|id| id.provider == provider);
+    if removed.is_empty() {
+        return Err(ApiError::new(ErrorCode::UnbindFailed));
+    }
+    if let Some(code) = last_way_in(&user, !kept.is_empty()) {
+        return Err(ApiError::new(code));
+    }
+    third_party::remove_provider(conn, uid, provider)?;
+    users::sync_identities(conn, uid)?;
+    Ok(removed)
 }
 
 /// Why removing a sign-in method would leave `user` without one (preUnBind), if it would:

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::accounts::audit::{self, Actor, Changes};
 use crate::accounts::{Caller, STATUS_NORMAL, find_user, phone};
+use crate::db::models::third_party::ThirdPartyId;
 use crate::db::models::tokens as token_rows;
 use crate::db::models::users::{self, NewUser, UserChanges, UserQuery};
 use crate::db::{DbConn, is_unique_violation};
@@ -405,6 +406,43 @@ pub async fn end_sessions(
                     audit::record(conn, &actor, now, "user.sessions.end", Some(&uid), &changes)?;
                 }
                 Ok(ended.len())
+            })
+        })
+        .await
+}
+
+/// The user's third-party ids, for the console.
+pub async fn third_party_ids(call: &Caller, uid: &str) -> ApiResult<Vec<ThirdPartyId>> {
+    let uid = uid.to_string();
+    call.host
+        .db
+        .run(move |conn| crate::accounts::third_party::ids_of(conn, &uid))
+        .await
+}
+
+/// Removes the user's ids at `provider` (an administrator's unbind), with the user's own rule:
+/// refused when it would leave them no way in (set a password first). Audited with the ids
+/// removed.
+pub async fn unbind_third_party(
+    call: &Caller,
+    actor: &Actor,
+    uid: &str,
+    provider: &str,
+) -> ApiResult<()> {
+    let (uid, provider, actor) = (uid.to_string(), provider.to_string(), actor.clone());
+    let now = call.now();
+    call.host
+        .db
+        .run(move |conn| {
+            conn.write_tx(|conn| {
+                let removed = crate::accounts::third_party::remove(conn, &uid, &provider)?;
+                let ids: Vec<String> = removed
+                    .iter()
+                    .map(|id| format!("{}.{}={}", id.kind, id.platform, id.value))
+                    .collect();
+                let changes = Changes::new().field(&provider, ids, Value::Null);
+                audit::record(conn, &actor, now, "user.unbind", Some(&uid), &changes)?;
+                Ok(())
             })
         })
         .await

@@ -9,6 +9,7 @@
 
 mod catalog;
 mod dashboard;
+mod linked;
 mod logs;
 mod roles;
 mod user;
@@ -50,6 +51,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             "/admin/users/{uid}/sessions",
             web::post().to(user::end_sessions),
         )
+        .route("/admin/users/{uid}/unbind", web::post().to(linked::unbind))
         .service(
             web::resource("/admin/roles")
                 .route(web::get().to(roles::list))

@@ -14,9 +14,11 @@ use crate::accounts::users_admin::{
 use crate::db::models::audit::{self, AuditRow};
 use crate::db::models::catalog::{self, Catalog, Entry};
 use crate::db::models::roles;
+use crate::db::models::third_party::ThirdPartyId;
 use crate::db::models::users::{self, UserRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::Host;
+use crate::pages::admin::linked::LinkedLine;
 use crate::pages::admin::users::{STATUSES, UserLine, when};
 use crate::pages::admin::{USER_READ, USER_WRITE, may};
 use crate::pages::{Page, PageCtx, urlencode};
@@ -88,7 +90,7 @@ pub struct Fields {
 }
 
 impl Fields {
-    fn of(account: &Account) -> Fields {
+    pub(super) fn of(account: &Account) -> Fields {
         let u = &account.user;
         let tags: Vec<String> = u
             .tags
@@ -250,6 +252,7 @@ struct UserBody<'a> {
     can_write: bool,
     audit: Vec<AuditLine>,
     sessions: Vec<SessionLine>,
+    linked: Vec<LinkedLine>,
 }
 
 #[derive(Template)]
@@ -283,17 +286,19 @@ impl SessionLine {
 }
 
 /// What the user page shows besides the row itself.
-struct Account {
+pub(super) struct Account {
     user: UserRow,
     roles: Vec<String>,
     apps: Vec<String>,
     audit: Vec<AuditRow>,
     sessions: Vec<Session>,
+    linked: Vec<ThirdPartyId>,
     offer: Offer,
 }
 
-async fn load(page: &Page, uid: String) -> ApiResult<Account> {
+pub(super) async fn load(page: &Page, uid: String) -> ApiResult<Account> {
     let sessions = users_admin::sessions(&page.caller(), &uid).await?;
+    let linked = users_admin::third_party_ids(&page.caller(), &uid).await?;
     page.host()
         .db
         .run(move |conn| {
@@ -305,6 +310,7 @@ async fn load(page: &Page, uid: String) -> ApiResult<Account> {
                 audit: audit::recent(conn, Some(&uid), 20)?,
                 offer: offer(conn)?,
                 sessions,
+                linked,
                 user,
             })
         })
@@ -312,7 +318,11 @@ async fn load(page: &Page, uid: String) -> ApiResult<Account> {
 }
 
 /// The user page; `sent` is the form as posted, shown again with its error.
-fn show_user(page: Page, account: Account, sent: Option<(Fields, String)>) -> HttpResponse {
+pub(super) fn show_user(
+    page: Page,
+    account: Account,
+    sent: Option<(Fields, String)>,
+) -> HttpResponse {
     let can_write = may(&page, USER_WRITE);
     let status = if sent.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -331,6 +341,7 @@ fn show_user(page: Page, account: Account, sent: Option<(Fields, String)>) -> Ht
             can_write,
             audit: account.audit.iter().map(AuditLine::of).collect(),
             sessions: account.sessions.iter().map(SessionLine::of).collect(),
+            linked: LinkedLine::of(ctx, &account.linked),
         }
         .render()
     })
