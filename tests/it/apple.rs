@@ -17,7 +17,8 @@ use crate::support::web::Visitor;
 use crate::support::{Backend, TestApp, token_of};
 
 pub fn cases() -> Vec<crate::support::cases::Case> {
-    cases![
+    let mut all = crate::browser_cases![sign_in_with_apple_in_a_browser];
+    all.extend(cases![
         an_apple_user_registers_once_and_then_logs_in,
         apple_s_key_rotation_is_followed_at_most_once_a_minute,
         tokens_apple_did_not_make_for_us_are_refused,
@@ -26,7 +27,8 @@ pub fn cases() -> Vec<crate::support::cases::Case> {
         bind_and_unbind_apple,
         without_a_bundle_id_apple_is_not_offered,
         the_site_signs_in_with_apple_by_form_post,
-    ]
+    ]);
+    all
 }
 
 const BUNDLE_ID: &str = "com.example.unid";
@@ -138,13 +140,16 @@ async fn app_with_apple(backend: Backend) -> (TestApp, Arc<Fake>) {
             .route("/auth/keys", web::get().to(keys))
             .route("/auth/authorize", web::get().to(authorize));
     });
+    // Browsers go to Apple on another site (localhost is another site than 127.0.0.1), whose
+    // answer is then a cross-site form post, as from appleid.apple.com.
+    let apple_site = base.replace("127.0.0.1", "localhost");
     let app = TestApp::builder(backend)
         .without_test_mode()
         .config(&format!(
             r#"
 [plugins.apple]
 keysUrl = "{base}/auth/keys"
-authorizeUrl = "{base}/auth/authorize"
+authorizeUrl = "{apple_site}/auth/authorize"
 webClientId = "{SERVICES_ID}"
 timeoutSecs = 1
 
@@ -548,4 +553,23 @@ async fn the_site_signs_in_with_apple_by_form_post(backend: Backend) {
     let r = v3.get(&finish).await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(v3.cookie("unid_session").is_none());
+}
+
+async fn sign_in_with_apple_in_a_browser(backend: Backend) {
+    use crate::support::browser::{Browser, Options};
+    let (app, _) = app_with_apple(backend).await;
+    let b = Browser::open(&app.url, Options::default()).await;
+    b.goto("/login").await;
+    b.click("form[action='/login/apple'] button[type=submit]")
+        .await;
+    // Apple's page posts its answer back across sites; the browser then fetches it with the
+    // flow's cookie.
+    b.click("#continue").await;
+    assert_eq!(b.path().await, "/userinfo", "{}", b.body_text().await);
+    assert!(
+        b.body_text().await.contains("Ada Lovelace"),
+        "{}",
+        b.body_text().await
+    );
+    b.close().await;
 }

@@ -17,7 +17,8 @@ use crate::support::web::{Page, Visitor};
 use crate::support::{Backend, TestApp, token_of};
 
 pub fn cases() -> Vec<crate::support::cases::Case> {
-    cases![
+    let mut all = crate::browser_cases![wechat_sign_in_and_unlink_in_a_browser];
+    all.extend(cases![
         a_mini_program_user_registers_once_and_then_logs_in,
         an_app_registration_takes_the_wechat_name_and_avatar,
         the_unionid_joins_the_mini_program_and_the_app,
@@ -33,7 +34,8 @@ pub fn cases() -> Vec<crate::support::cases::Case> {
         the_wechat_browser_uses_its_own_authorization,
         the_profile_binds_and_unbinds_wechat,
         an_administrator_sees_and_unlinks_wechat,
-    ]
+    ]);
+    all
 }
 
 // ---- the fake ------------------------------------------------------------------------------
@@ -270,11 +272,14 @@ async fn authorize_page(q: Q) -> HttpResponse {
 }
 
 fn weixin_config(base: &str) -> String {
+    // Browsers go to WeChat on another site (localhost is another site than 127.0.0.1), as
+    // they would to open.weixin.qq.com.
+    let open = base.replace("127.0.0.1", "localhost");
     format!(
         r#"
 [plugins.weixin]
 endpoint = "{base}"
-openEndpoint = "{base}"
+openEndpoint = "{open}"
 timeoutSecs = 1
 
 ["mp-weixin".oauth.weixin]
@@ -1055,4 +1060,29 @@ async fn an_administrator_sees_and_unlinks_wechat(backend: Backend) {
         )
         .await;
     assert_eq!(forged.status, 403);
+}
+
+async fn wechat_sign_in_and_unlink_in_a_browser(backend: Backend) {
+    use crate::support::browser::{Browser, Options};
+    let (app, _) = app_with_wechat(backend).await;
+    let b = Browser::open(&app.url, Options::default()).await;
+    b.goto("/login").await;
+    // WeChat is the first of loginTypes: its button is /login's.
+    b.click("form[action='/login/weixin'] button[type=submit]")
+        .await;
+    // On WeChat's page (another site), the user allows.
+    b.click("#confirm").await;
+    assert_eq!(b.path().await, "/userinfo", "{}", b.body_text().await);
+    let profile = b.body_text().await;
+    assert!(profile.contains("alice 微信"), "{profile}");
+    assert!(profile.contains("已绑定"), "the WeChat row: {profile}");
+    // A WeChat-only account cannot unlink its only way in.
+    b.click("form[action='/userinfo/weixin/unbind'] button")
+        .await;
+    assert!(
+        b.body_text().await.contains("这是当前唯一登录方式"),
+        "{}",
+        b.body_text().await
+    );
+    b.close().await;
 }

@@ -25,6 +25,13 @@ pub trait LoginMethod: Send + Sync + 'static {
         None
     }
 
+    /// The origin its sign-in form leads to by a redirect (a provider's sign-in page, e.g.
+    /// `https://open.weixin.qq.com`): the pages' Content-Security-Policy allows it in
+    /// `form-action`, which browsers also apply to a form's redirects.
+    fn form_target(&self) -> Option<String> {
+        None
+    }
+
     /// Whether the method is offered with this config (e.g. only when credentials are set).
     fn available(&self, _effective: &Effective) -> bool {
         true

@@ -165,14 +165,14 @@ async fn captcha_refresh(
         Ok(image) => {
             let mut r = HttpResponse::Ok();
             r.content_type("text/plain; charset=utf-8");
-            page_headers(&mut r);
+            page_headers(&mut r, &host);
             r.body(image)
         }
         Err(e) => {
             let text = page.error_text(&e);
             let mut r = HttpResponse::UnprocessableEntity();
             r.content_type("text/plain; charset=utf-8");
-            page_headers(&mut r);
+            page_headers(&mut r, &host);
             r.body(text)
         }
     }

@@ -595,7 +595,7 @@ impl Page {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         ));
-        page_headers(&mut r);
+        page_headers(&mut r, self.host());
         for c in &self.cookies {
             r.cookie(c.clone());
         }
@@ -635,14 +635,12 @@ async fn read_multipart(
     Ok((csrf, file))
 }
 
-/// The headers every page carries: no inline script, no framing, no caching of personal pages.
-pub fn page_headers(r: &mut actix_web::HttpResponseBuilder) {
+/// The headers every page carries: the site's CSP (no inline script, no framing), no caching of
+/// personal pages.
+pub fn page_headers(r: &mut actix_web::HttpResponseBuilder, host: &Host) {
     r.insert_header((
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
-             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
+        host.site.content_security_policy.clone(),
     ));
     r.insert_header((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")));
     r.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));

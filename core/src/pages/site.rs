@@ -63,6 +63,30 @@ pub fn login_types(
     ))
 }
 
+/// The CSP of every page, with `form-action` widened to `targets` (origins; anything that is
+/// not a plain `scheme://host[:port]` is left out, so configuration cannot inject directives).
+pub fn content_security_policy(targets: &[String]) -> actix_web::http::header::HeaderValue {
+    let mut form_action = String::from("'self'");
+    for t in targets {
+        let plain = (t.starts_with("https://") || t.starts_with("http://"))
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:/".contains(&b));
+        if plain && !form_action.split(' ').any(|o| o == t) {
+            form_action.push(' ');
+            form_action.push_str(t);
+        }
+    }
+    let csp = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+         connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    );
+    actix_web::http::header::HeaderValue::from_str(&csp).unwrap_or_else(|_| {
+        actix_web::http::header::HeaderValue::from_static(
+            "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
+        )
+    })
+}
+
 /// The app page sign-ins belong to when neither `[pages] appId` nor the default app entry
 /// names one.
 pub const DEFAULT_APP_ID: &str = "__UNI__UNID";
@@ -84,6 +108,9 @@ pub struct Site {
     pub cookies: CookieJar,
     /// Key of the forms' CSRF tokens.
     pub csrf_key: Secret,
+    /// The pages' Content-Security-Policy: no inline script, no framing, forms only to this
+    /// site and to the sign-in pages of the offered providers.
+    pub content_security_policy: actix_web::http::header::HeaderValue,
     /// Plugin pages the pages link to, from every plugin.
     pub links: Links,
 }
@@ -157,6 +184,7 @@ impl Site {
             .logo
             .clone()
             .unwrap_or_else(|| assets.url("logo.svg").to_string());
+        let ordered_targets: Vec<String> = ordered.iter().filter_map(|m| m.form_target()).collect();
         Ok(Site {
             enabled: pages.enabled,
             app_id,
@@ -172,6 +200,7 @@ impl Site {
                 secure: config.public_url().starts_with("https://"),
             },
             csrf_key: Secret::new(format!("pages-csrf:{}", settings.code_secret.expose())),
+            content_security_policy: content_security_policy(&ordered_targets),
             links,
         })
     }
@@ -192,5 +221,29 @@ impl Site {
         self.agreements
             .as_ref()
             .is_some_and(|a| a.applies_to(scope))
+    }
+}
+
+#[cfg(test)]
+mod csp_tests {
+    use super::content_security_policy;
+
+    #[test]
+    fn forms_may_lead_to_the_providers_origins_and_nothing_else() {
+        let csp = content_security_policy(&[
+            "https://open.weixin.qq.com".to_string(),
+            "https://open.weixin.qq.com".to_string(),
+            "https://appleid.apple.com".to_string(),
+            "https://x.example; script-src *".to_string(),
+            "javascript:alert(1)".to_string(),
+        ]);
+        let csp = csp.to_str().expect("ascii");
+        assert!(
+            csp.contains(
+                "form-action 'self' https://open.weixin.qq.com https://appleid.apple.com;"
+            )
+        );
+        assert!(!csp.contains("x.example") && !csp.contains("javascript"));
+        assert!(csp.contains("script-src 'self';"));
     }
 }

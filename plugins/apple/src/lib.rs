@@ -99,6 +99,7 @@ impl Plugin for ApplePlugin {
     fn login_methods(&self) -> Vec<Arc<dyn LoginMethod>> {
         vec![Arc::new(pages::AppleMethod {
             on_the_site: self.web_client_id.is_some(),
+            form_target: pages::origin(&self.authorize_url),
         })]
     }
 

@@ -45,6 +45,8 @@ const ANSWER_MS: i64 = 5 * 60 * 1000;
 /// offered when the site has a Services ID.
 pub struct AppleMethod {
     pub on_the_site: bool,
+    /// The origin of Apple's sign-in page, where the button's form is redirected.
+    pub form_target: String,
 }
 
 impl LoginMethod for AppleMethod {
@@ -62,6 +64,9 @@ impl LoginMethod for AppleMethod {
     }
     fn login_block(&self, ctx: &PageCtx) -> Option<String> {
         StartBlock::of(ctx, None).render().ok()
+    }
+    fn form_target(&self) -> Option<String> {
+        Some(self.form_target.clone())
     }
     fn available(&self, _effective: &Effective) -> bool {
         self.on_the_site
@@ -402,4 +407,13 @@ mod tests {
         assert!(url.ends_with(&format!("&nonce={}", nonce_of("s-1"))));
         assert_ne!(nonce_of("s-1"), nonce_of("s-2"));
     }
+}
+
+/// `scheme://host[:port]` of a URL.
+pub fn origin(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    url[..end].to_string()
 }

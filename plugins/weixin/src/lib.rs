@@ -100,7 +100,9 @@ impl Plugin for WeixinPlugin {
     }
 
     fn login_methods(&self) -> Vec<Arc<dyn LoginMethod>> {
-        vec![Arc::new(pages::WeixinMethod)]
+        vec![Arc::new(pages::WeixinMethod {
+            form_target: pages::origin(&self.open_endpoint),
+        })]
     }
 
     fn profile_items(

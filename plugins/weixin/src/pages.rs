@@ -32,7 +32,10 @@ const LOGIN: &str = "login";
 const BIND: &str = "bind";
 
 /// WeChat in the login-method switcher, and its button on `/login` when it is the default.
-pub struct WeixinMethod;
+pub struct WeixinMethod {
+    /// The origin of WeChat's sign-in pages, where the button's form is redirected.
+    pub form_target: String,
+}
 
 impl LoginMethod for WeixinMethod {
     fn login_type(&self) -> &'static str {
@@ -49,6 +52,9 @@ impl LoginMethod for WeixinMethod {
     }
     fn login_block(&self, ctx: &PageCtx) -> Option<String> {
         StartBlock::of(ctx, None).render().ok()
+    }
+    fn form_target(&self) -> Option<String> {
+        Some(self.form_target.clone())
     }
     fn available(&self, effective: &Effective) -> bool {
         configured(effective, Platform::Web) || configured(effective, Platform::H5)
@@ -252,7 +258,9 @@ async fn unbind(host: web::ThinData<Host>, req: HttpRequest, body: web::Payload)
 /// The WeChat row of `/userinfo`: bound or not, with unbind or bind.
 pub fn profile_items(ctx: &PageCtx, linked: &[ThirdPartyId]) -> Vec<ProfileItem> {
     let bound = linked.iter().any(|id| id.provider == PROVIDER);
-    let web_configured = WeixinMethod.available(&ctx.host().site.effective);
+    let effective = &ctx.host().site.effective;
+    let web_configured =
+        configured(effective, Platform::Web) || configured(effective, Platform::H5);
     if !bound && !web_configured {
         return Vec::new();
     }
@@ -314,4 +322,13 @@ mod tests {
                 && h5.ends_with("&connect_redirect=1#wechat_redirect")
         );
     }
+}
+
+/// `scheme://host[:port]` of a URL.
+pub fn origin(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    url[..end].to_string()
 }
