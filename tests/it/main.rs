@@ -29,6 +29,7 @@ mod openapi;
 mod operations;
 mod pages;
 mod plugins;
+mod qq;
 mod register;
 mod sms;
 mod throttle;
@@ -61,6 +62,7 @@ fn all_cases() -> Vec<Case> {
         operations::cases(),
         pages::cases(),
         plugins::cases(),
+        qq::cases(),
         register::cases(),
         sms::cases(),
         throttle::cases(),
