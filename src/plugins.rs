@@ -33,6 +33,7 @@ fn list() -> Vec<(&'static str, Option<Build>)> {
         plugin!("univerify", unid_plugin_univerify::UniverifyPlugin),
         plugin!("weixin", unid_plugin_weixin::WeixinPlugin),
         plugin!("apple", unid_plugin_apple::ApplePlugin),
+        plugin!("qq", unid_plugin_qq::QqPlugin),
     ]
 }
 

@@ -30,6 +30,7 @@ mod openapi;
 mod operations;
 mod pages;
 mod plugins;
+mod qq;
 mod register;
 mod sms;
 mod throttle;
@@ -63,6 +64,7 @@ fn all_cases() -> Vec<Case> {
         operations::cases(),
         pages::cases(),
         plugins::cases(),
+        qq::cases(),
         register::cases(),
         sms::cases(),
         throttle::cases(),
