@@ -388,6 +388,15 @@ pub fn profile_items(ctx: &PageCtx, linked: &[ThirdPartyId]) -> Vec<ProfileItem>
     }]
 }
 
+/// `scheme://host[:port]` of a URL.
+pub fn origin(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    url[..end].to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,13 +416,4 @@ mod tests {
         assert!(url.ends_with(&format!("&nonce={}", nonce_of("s-1"))));
         assert_ne!(nonce_of("s-1"), nonce_of("s-2"));
     }
-}
-
-/// `scheme://host[:port]` of a URL.
-pub fn origin(url: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let end = url[after_scheme..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| after_scheme + i);
-    url[..end].to_string()
 }

@@ -292,6 +292,15 @@ pub fn profile_items(ctx: &PageCtx, linked: &[ThirdPartyId]) -> Vec<ProfileItem>
     }]
 }
 
+/// `scheme://host[:port]` of a URL.
+pub fn origin(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    url[..end].to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,13 +331,4 @@ mod tests {
                 && h5.ends_with("&connect_redirect=1#wechat_redirect")
         );
     }
-}
-
-/// `scheme://host[:port]` of a URL.
-pub fn origin(url: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let end = url[after_scheme..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| after_scheme + i);
-    url[..end].to_string()
 }
