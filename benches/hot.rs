@@ -177,5 +177,51 @@ fn hardening(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, passwords, tokens, validator, hardening);
+/// `loginByApple`'s check of an identity token with Apple's key already cached (issue 10):
+/// the header's key id, the RS256 signature, issuer, audience, expiry and nonce.
+fn apple(c: &mut Criterion) {
+    use base64::Engine as _;
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+    use unid_plugin_apple::verify;
+
+    let private = base64::engine::general_purpose::STANDARD
+        .decode(include_str!("../plugins/apple/testdata/one.key.b64").trim())
+        .expect("test key");
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("k1".into());
+    let token = jsonwebtoken::encode(
+        &header,
+        &json!({
+            "iss": verify::ISSUER, "aud": "com.example.unid", "sub": "001234.abcdef.0001",
+            "iat": 1_800_000_000, "exp": 1_800_000_600, "nonce": "n-1",
+            "email": "x@privaterelay.appleid.com", "email_verified": "true",
+        }),
+        &EncodingKey::from_rsa_der(&private),
+    )
+    .expect("signs");
+    let key = DecodingKey::from_rsa_components(
+        include_str!("../plugins/apple/testdata/one.n").trim(),
+        "AQAB",
+    )
+    .expect("key");
+    let audiences = vec!["com.example.unid".to_string()];
+    let mut g = c.benchmark_group("apple");
+    g.bench_function("identity_token_verify", |b| {
+        b.iter(|| {
+            let kid = verify::key_id(black_box(&token)).expect("kid");
+            black_box(kid);
+            verify::verify(
+                black_box(&token),
+                &key,
+                &audiences,
+                Some("n-1"),
+                1_800_000_100,
+            )
+            .expect("verifies")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, passwords, tokens, validator, hardening, apple);
 criterion_main!(benches);
