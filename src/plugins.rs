@@ -32,6 +32,7 @@ fn list() -> Vec<(&'static str, Option<Build>)> {
         plugin!("email", unid_plugin_email::EmailPlugin),
         plugin!("univerify", unid_plugin_univerify::UniverifyPlugin),
         plugin!("weixin", unid_plugin_weixin::WeixinPlugin),
+        plugin!("alipay", unid_plugin_alipay::AlipayPlugin),
     ]
 }
 
