@@ -14,6 +14,7 @@ mod example_plugin;
 mod abuse;
 mod account;
 mod admin;
+mod alipay;
 mod bad_input;
 mod browser;
 mod captcha;
@@ -46,6 +47,7 @@ fn all_cases() -> Vec<Case> {
         abuse::cases(),
         account::cases(),
         admin::cases(),
+        alipay::cases(),
         bad_input::cases(),
         browser::cases(),
         captcha::cases(),
