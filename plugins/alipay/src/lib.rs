@@ -7,10 +7,12 @@
 //! credentials are uni-id's own keys, `["mp-alipay"].oauth.alipay`, read per request.
 
 pub mod config;
+pub mod der;
 pub mod gateway;
 pub mod keys;
 mod methods;
 pub mod platform;
+pub mod raw;
 pub mod rules;
 
 use unid_core::plugin::Plugin;
