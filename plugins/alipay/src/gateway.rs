@@ -50,8 +50,12 @@ pub enum AlipayError {
     TooLarge,
     /// Not the answer the method gives (not JSON, no response object, no user id…).
     Malformed(&'static str),
-    /// The answer's signature is missing or is not Alipay's.
-    Signature(&'static str),
+    /// The answer's signature is missing or is not Alipay's; what a refusal without a good
+    /// signature said, for the log.
+    Signature {
+        problem: &'static str,
+        unverified: Option<String>,
+    },
     /// Alipay said no (`40002` / `isv.code-invalid`…).
     Refused {
         code: String,
@@ -72,7 +76,16 @@ impl fmt::Display for AlipayError {
                 write!(f, "alipay answer larger than {MAX_ANSWER_BYTES} bytes")
             }
             AlipayError::Malformed(what) => write!(f, "alipay answer malformed: {what}"),
-            AlipayError::Signature(what) => write!(f, "alipay answer signature: {what}"),
+            AlipayError::Signature {
+                problem,
+                unverified,
+            } => {
+                write!(f, "alipay answer signature: {problem}")?;
+                match unverified {
+                    Some(said) => write!(f, "; unverified, it says: {said}"),
+                    None => Ok(()),
+                }
+            }
             AlipayError::Refused {
                 code,
                 msg,
@@ -188,29 +201,41 @@ pub fn interpret(body: &[u8], verifier: Option<&VerifyingKey>) -> Result<OauthTo
         (None, None) => return Err(AlipayError::Malformed("no response object")),
         (Some(_), Some(_)) => return Err(AlipayError::Malformed("two response objects")),
     };
-    if let Some(key) = verifier {
-        let sign = match one("sign")? {
-            None => return Err(AlipayError::Signature("missing")),
-            Some(raw) => serde_json::from_str::<String>(raw)
-                .map_err(|_| AlipayError::Signature("not a string"))?,
-        };
-        if !key.verify(raw.as_bytes(), &sign) {
-            return Err(AlipayError::Signature("not Alipay's"));
-        }
-    }
     let response: Value =
         serde_json::from_str(raw).map_err(|_| AlipayError::Malformed("response object"))?;
     if !response.is_object() {
         return Err(AlipayError::Malformed("response not an object"));
     }
     let code = field(&response, "code");
-    if node == ERROR_NODE || code.as_deref().is_some_and(|c| c != SUCCESS_CODE) {
-        return Err(AlipayError::Refused {
-            code: code.unwrap_or_default(),
-            msg: field(&response, "msg").unwrap_or_default(),
-            sub_code: field(&response, "sub_code").unwrap_or_default(),
-            sub_msg: field(&response, "sub_msg").unwrap_or_default(),
+    let refused =
+        (node == ERROR_NODE || code.as_deref().is_some_and(|c| c != SUCCESS_CODE)).then(|| {
+            AlipayError::Refused {
+                code: code.unwrap_or_default(),
+                msg: field(&response, "msg").unwrap_or_default(),
+                sub_code: field(&response, "sub_code").unwrap_or_default(),
+                sub_msg: field(&response, "sub_msg").unwrap_or_default(),
+            }
         });
+    if let Some(key) = verifier {
+        let problem = match one("sign")? {
+            None => Some("missing"),
+            Some(sign) => match serde_json::from_str::<String>(sign) {
+                Err(_) => Some("not a string"),
+                Ok(sign) if !key.verify(raw.as_bytes(), &sign) => Some("not Alipay's"),
+                Ok(_) => None,
+            },
+        };
+        if let Some(problem) = problem {
+            // A refusal that came unsigned still tells the operator (in the log, marked as
+            // unverified) what it says: an unknown app_id, say.
+            return Err(AlipayError::Signature {
+                problem,
+                unverified: refused.map(|r| r.to_string()),
+            });
+        }
+    }
+    if let Some(refused) = refused {
+        return Err(refused);
     }
     let openid = field(&response, "user_id")
         .or_else(|| field(&response, "open_id"))
@@ -430,19 +455,25 @@ mod tests {
         let body = signed_body(RESPONSE_NODE, &pretty, NODE_SIGNATURE);
         assert!(matches!(
             interpret(body.as_bytes(), Some(&alipay())),
-            Err(AlipayError::Signature("not Alipay's"))
+            Err(AlipayError::Signature {
+                problem: "not Alipay's",
+                unverified: None
+            })
         ));
         // A changed user id, a missing or foreign signature.
         let forged = NODE.replace("2088102150477652", "2088102150477653");
         let body = signed_body(RESPONSE_NODE, &forged, NODE_SIGNATURE);
         assert!(matches!(
             interpret(body.as_bytes(), Some(&alipay())),
-            Err(AlipayError::Signature(_))
+            Err(AlipayError::Signature { .. })
         ));
         let unsigned = format!("{{\"{RESPONSE_NODE}\":{NODE}}}");
         assert!(matches!(
             interpret(unsigned.as_bytes(), Some(&alipay())),
-            Err(AlipayError::Signature("missing"))
+            Err(AlipayError::Signature {
+                problem: "missing",
+                unverified: None
+            })
         ));
         let other = VerifyingKey::parse(APP_SPKI).expect("key");
         let body = signed_body(RESPONSE_NODE, NODE, NODE_SIGNATURE);
@@ -464,6 +495,23 @@ mod tests {
             }
             other => panic!("{:?}", other.err()),
         }
+        // With Alipay's key configured, an unsigned refusal is a signature failure, whose log
+        // line still says what the refusal said.
+        let unsigned = r#"{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-app-id","sub_msg":"无效的AppID参数"}}"#;
+        let e = interpret(unsigned.as_bytes(), Some(&alipay()))
+            .err()
+            .expect("refused");
+        assert!(matches!(
+            &e,
+            AlipayError::Signature {
+                problem: "missing",
+                unverified: Some(_)
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "alipay answer signature: missing; unverified, it says: alipay refused: 40002 Invalid Arguments (isv.invalid-app-id: 无效的AppID参数)"
+        );
         // A failure code inside the method's own object is a refusal too; 10000 is success.
         let inside = format!(r#"{{"{RESPONSE_NODE}":{{"code":"40004","msg":"Business Failed"}}}}"#);
         assert!(matches!(
