@@ -34,6 +34,7 @@ fn list() -> Vec<(&'static str, Option<Build>)> {
         plugin!("weixin", unid_plugin_weixin::WeixinPlugin),
         plugin!("apple", unid_plugin_apple::ApplePlugin),
         plugin!("qq", unid_plugin_qq::QqPlugin),
+        plugin!("alipay", unid_plugin_alipay::AlipayPlugin),
     ]
 }
 

@@ -15,6 +15,7 @@ mod abuse;
 mod account;
 mod admin;
 mod apple;
+mod alipay;
 mod bad_input;
 mod browser;
 mod captcha;
@@ -49,6 +50,7 @@ fn all_cases() -> Vec<Case> {
         account::cases(),
         admin::cases(),
         apple::cases(),
+        alipay::cases(),
         bad_input::cases(),
         browser::cases(),
         captcha::cases(),
