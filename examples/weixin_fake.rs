@@ -24,9 +24,10 @@ async fn main() -> std::io::Result<()> {
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or(18_081);
-    let server = HttpServer::new(|| App::new().route("/sns/jscode2session", web::get().to(jscode2session)))
-        .workers(1)
-        .bind(("127.0.0.1", port))?;
+    let server =
+        HttpServer::new(|| App::new().route("/sns/jscode2session", web::get().to(jscode2session)))
+            .workers(1)
+            .bind(("127.0.0.1", port))?;
     println!("READY");
     server.run().await
 }

@@ -14,6 +14,21 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest JSON answer read from a provider.
 const MAX_JSON_BYTES: usize = 1 << 20;
 
+/// Checks a provider URL from the config (`[plugins.<id>] endpoint`…): `http` or `https`
+/// with a host. The error names `key`.
+pub fn check_url(key: &str, url: &str) -> Result<(), String> {
+    let ok = reqwest::Url::parse(url).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "config key `{key}`: expected an http(s) URL, got {url:?}"
+        ))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// Connection refused, reset or timed out.
@@ -56,6 +71,8 @@ pub struct HttpClient {
     /// Whether a JSON answer is the provider's refusal (WeChat's non-zero `errcode`…), for
     /// `/metrics`.
     refusal: fn(&Value) -> bool,
+    /// The same for an answer read as bytes (JSONP, a signed text).
+    raw_refusal: fn(&[u8]) -> bool,
 }
 
 impl HttpClient {
@@ -72,12 +89,20 @@ impl HttpClient {
             client,
             provider,
             refusal: |_| false,
+            raw_refusal: |_| false,
         })
     }
 
     /// How this provider says no inside a JSON answer, so `/metrics` counts it as rejected.
     pub fn with_refusal(mut self, refusal: fn(&Value) -> bool) -> HttpClient {
         self.refusal = refusal;
+        self
+    }
+
+    /// How this provider says no in an answer read as bytes ([`HttpClient::get_bytes`],
+    /// [`HttpClient::post_form_bytes`]), so `/metrics` counts it as rejected.
+    pub fn with_raw_refusal(mut self, refusal: fn(&[u8]) -> bool) -> HttpClient {
+        self.raw_refusal = refusal;
         self
     }
 
@@ -120,16 +145,45 @@ impl HttpClient {
             .await
     }
 
-    /// `GET url`, the body read up to `max_bytes` (an avatar, say); a status other than 2xx
-    /// is an error.
+    /// `GET url?query`, the body read up to `max_bytes` as it came (an avatar, a JSONP
+    /// answer); a status other than 2xx is an error.
     pub async fn get_bytes(
         &self,
         metrics: &Metrics,
         url: &str,
+        query: &[(&str, &str)],
+        max_bytes: usize,
+    ) -> Result<Fetched, HttpError> {
+        self.bytes(metrics, self.client.get(url).query(query), max_bytes)
+            .await
+    }
+
+    /// `POST url?query` with a form body, the answer read up to `max_bytes` as it came (a
+    /// provider that signs its answer's text); a status other than 2xx is an error.
+    pub async fn post_form_bytes(
+        &self,
+        metrics: &Metrics,
+        url: &str,
+        query: &[(&str, &str)],
+        form: &[(&str, &str)],
+        max_bytes: usize,
+    ) -> Result<Fetched, HttpError> {
+        self.bytes(
+            metrics,
+            self.client.post(url).query(query).form(form),
+            max_bytes,
+        )
+        .await
+    }
+
+    async fn bytes(
+        &self,
+        metrics: &Metrics,
+        request: reqwest::RequestBuilder,
         max_bytes: usize,
     ) -> Result<Fetched, HttpError> {
         let started = Instant::now();
-        let result = match self.fetch(self.client.get(url), max_bytes).await {
+        let result = match self.fetch(request, max_bytes).await {
             Ok(f) if !(200..300).contains(&f.status) => Err(HttpError::Status(f.status)),
             other => other,
         };
@@ -203,7 +257,7 @@ impl HttpClient {
         result: &Result<T, HttpError>,
     ) {
         let outcome = match result {
-            Ok(answer) if answer.refused(self.refusal) => Outcome::Rejected,
+            Ok(answer) if answer.refused(self) => Outcome::Rejected,
             Ok(_) => Outcome::Ok,
             Err(e) => e.outcome(),
         };
@@ -213,17 +267,17 @@ impl HttpClient {
 
 /// What a call gave back, as `/metrics` sees it.
 trait Observed {
-    fn refused(&self, refusal: fn(&Value) -> bool) -> bool;
+    fn refused(&self, client: &HttpClient) -> bool;
 }
 
 impl Observed for Value {
-    fn refused(&self, refusal: fn(&Value) -> bool) -> bool {
-        refusal(self)
+    fn refused(&self, client: &HttpClient) -> bool {
+        (client.refusal)(self)
     }
 }
 
 impl Observed for Fetched {
-    fn refused(&self, _: fn(&Value) -> bool) -> bool {
-        false
+    fn refused(&self, client: &HttpClient) -> bool {
+        (client.raw_refusal)(&self.body)
     }
 }

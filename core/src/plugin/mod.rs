@@ -145,7 +145,7 @@ pub mod captcha {
 
 /// Calling a provider's public HTTP API.
 pub mod http {
-    pub use crate::outbound::http::{DEFAULT_TIMEOUT, Fetched, HttpClient, HttpError};
+    pub use crate::outbound::http::{DEFAULT_TIMEOUT, Fetched, HttpClient, HttpError, check_url};
 }
 
 /// The credential cache (see [`crate::accounts::credentials`]): `host.credentials`.

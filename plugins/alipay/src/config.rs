@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use unid_core::plugin::http::DEFAULT_TIMEOUT;
+use unid_core::plugin::http::check_url;
 
 /// Alipay's open platform gateway (spec §11.3).
 pub const DEFAULT_GATEWAY: &str = "https://openapi.alipay.com/gateway.do";
@@ -32,15 +33,7 @@ impl AlipayPluginConfig {
     /// Checks the gateway URL and the timeout, naming the key.
     pub fn check(&self) -> Result<(), String> {
         if let Some(url) = &self.gateway {
-            let ok = reqwest::Url::parse(url).is_ok_and(|u| {
-                matches!(u.scheme(), "http" | "https")
-                    && u.host_str().is_some_and(|h| !h.is_empty())
-            });
-            if !ok {
-                return Err(format!(
-                    "config key `plugins.alipay.gateway`: expected an http(s) URL, got {url:?}"
-                ));
-            }
+            check_url("plugins.alipay.gateway", url)?;
         }
         if self.timeout_secs == Some(0) {
             return Err(

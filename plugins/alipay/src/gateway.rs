@@ -13,18 +13,16 @@
 //! text of the response object as it stands in the body, so that text is cut out of the raw
 //! bytes (re-serialising a parsed value would change escapes and spacing).
 //!
-//! The host's `HttpClient` answers JSON only as a parsed value, and its raw-bytes call is a
-//! GET; so this module sends the request with reqwest itself, with the same guarantees — a
-//! time limit, a size limit, errors without the URL, each call counted in `/metrics` under
-//! `alipay`. No secret (the private key, the user's tokens) is ever put into an error.
+//! The call goes through the host's `HttpClient` (`post_form_bytes`: a time limit, a size
+//! limit, errors without the URL, counted in `/metrics` under `alipay`, an `error_response`
+//! as rejected). No secret (the private key, the user's tokens) is ever put into an error.
 
 use std::fmt;
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use unid_core::plugin::Host;
 use unid_core::plugin::Secret;
-use unid_core::plugin::metrics::Outcome;
+use unid_core::plugin::http::{HttpClient, HttpError};
 use unid_core::plugin::signing::time;
 
 use crate::keys::{SigningKey, VerifyingKey};
@@ -93,17 +91,6 @@ impl fmt::Display for AlipayError {
                 sub_msg,
             } => write!(f, "alipay refused: {code} {msg} ({sub_code}: {sub_msg})"),
             AlipayError::Signing(e) => write!(f, "alipay request not signed: {e}"),
-        }
-    }
-}
-
-impl AlipayError {
-    /// How `/metrics` counts it.
-    fn outcome(&self) -> Outcome {
-        match self {
-            AlipayError::Refused { .. } => Outcome::Rejected,
-            AlipayError::Status(s) if *s < 500 => Outcome::Rejected,
-            _ => Outcome::Unreachable,
         }
     }
 }
@@ -268,24 +255,25 @@ fn seconds(v: &Value, key: &str) -> Option<i64> {
     .filter(|s| *s > 0)
 }
 
+/// Whether an answer is Alipay's refusal (for `/metrics`).
+fn refused(body: &[u8]) -> bool {
+    let needle = format!("\"{ERROR_NODE}\"");
+    body.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
 /// Sends requests to the gateway.
 pub struct Gateway {
-    client: reqwest::Client,
+    http: HttpClient,
 }
 
 impl Gateway {
-    pub fn new(timeout: Duration) -> Result<Gateway, String> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("unid/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client for alipay: {e}"))?;
-        Ok(Gateway { client })
+    pub fn new(timeout: std::time::Duration) -> Result<Gateway, String> {
+        Ok(Gateway {
+            http: HttpClient::new("alipay", timeout)?.with_raw_refusal(refused),
+        })
     }
 
-    /// POSTs a signed request to `url` and reads the answer; counted in `/metrics`.
+    /// POSTs a signed request to `url` and reads the answer.
     pub async fn oauth_token(
         &self,
         host: &Host,
@@ -293,55 +281,26 @@ impl Gateway {
         request: &SignedRequest,
         verifier: Option<&VerifyingKey>,
     ) -> Result<OauthToken, AlipayError> {
-        let started = Instant::now();
-        let result = match self.post(url, request).await {
-            Ok(body) => interpret(&body, verifier),
-            Err(e) => Err(e),
-        };
-        let outcome = match &result {
-            Ok(_) => Outcome::Ok,
-            Err(e) => e.outcome(),
-        };
-        host.metrics.outbound("alipay", outcome, started.elapsed());
-        result
-    }
-
-    async fn post(&self, url: &str, request: &SignedRequest) -> Result<Vec<u8>, AlipayError> {
-        let unreachable = |e: reqwest::Error| {
-            // Without the URL: its query holds the signature and the request's details.
-            let e = e.without_url();
-            AlipayError::Unreachable(if e.is_timeout() {
-                "timed out".to_string()
-            } else {
-                e.to_string()
-            })
-        };
-        let mut response = self
-            .client
-            .post(url)
-            .query(&request.query)
-            .form(&request.form)
-            .send()
+        fn pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+            v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+        }
+        let fetched = self
+            .http
+            .post_form_bytes(
+                &host.metrics,
+                url,
+                &pairs(&request.query),
+                &pairs(&request.form),
+                MAX_ANSWER_BYTES,
+            )
             .await
-            .map_err(unreachable)?;
-        let status = response.status().as_u16();
-        if !(200..300).contains(&status) {
-            return Err(AlipayError::Status(status));
-        }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
-        {
-            return Err(AlipayError::TooLarge);
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(AlipayError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+            .map_err(|e| match e {
+                HttpError::Unreachable(why) => AlipayError::Unreachable(why),
+                HttpError::Status(status) => AlipayError::Status(status),
+                HttpError::TooLarge(_) => AlipayError::TooLarge,
+                HttpError::Malformed(_) => AlipayError::Malformed("answer"),
+            })?;
+        interpret(&fetched.body, verifier)
     }
 }
 

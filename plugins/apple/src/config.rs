@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use serde::Deserialize;
+use unid_core::plugin::http::check_url;
 
 /// Apple's key set.
 pub const DEFAULT_KEYS_URL: &str = "https://appleid.apple.com/auth/keys";
@@ -53,18 +54,8 @@ impl ApplePluginConfig {
 
     /// Checks the URLs and ids, naming the key.
     pub fn check(&self) -> Result<(), String> {
-        for (key, url) in [
-            ("keysUrl", self.keys_url()),
-            ("authorizeUrl", self.authorize_url()),
-        ] {
-            let ok = (url.starts_with("https://") || url.starts_with("http://"))
-                && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
-            if !ok {
-                return Err(format!(
-                    "config key `plugins.apple.{key}`: expected an http(s) URL, got {url:?}"
-                ));
-            }
-        }
+        check_url("plugins.apple.keysUrl", &self.keys_url())?;
+        check_url("plugins.apple.authorizeUrl", &self.authorize_url())?;
         if self.web_client_id.as_deref() == Some("") {
             return Err("config key `plugins.apple.webClientId`: must not be empty".into());
         }

@@ -78,6 +78,11 @@ fn truthy(v: Option<&Value>) -> bool {
 /// A QQ answer is a refusal when it carries a non-zero `ret`, an `error`, or a non-zero
 /// `errcode` (uni-id checks the first two; the mini program's API answers with the third, and
 /// uni-id would go on with an undefined openid).
+/// A JSON or JSONP answer that is a refusal (for `/metrics`).
+pub fn raw_refused(body: &[u8]) -> bool {
+    parse_me(body).is_ok_and(|v| refused(&v))
+}
+
 pub fn refused(v: &Value) -> bool {
     truthy(v.get("ret")) || truthy(v.get("error")) || truthy(v.get("errcode"))
 }
@@ -188,15 +193,12 @@ impl QqApi {
             .http
             .get_bytes(
                 &host.metrics,
-                &format!(
-                    "{}/oauth2.0/me?{}",
-                    self.endpoint,
-                    query(&[
-                        ("access_token", access_token.expose()),
-                        ("unionid", "1"),
-                        ("fmt", "json"),
-                    ])
-                ),
+                &format!("{}/oauth2.0/me", self.endpoint),
+                &[
+                    ("access_token", access_token.expose()),
+                    ("unionid", "1"),
+                    ("fmt", "json"),
+                ],
                 MAX_ME_BYTES,
             )
             .await
@@ -239,7 +241,7 @@ impl QqApi {
     ) -> Result<Vec<u8>, HttpError> {
         Ok(self
             .http
-            .get_bytes(&host.metrics, url, max_bytes)
+            .get_bytes(&host.metrics, url, &[], max_bytes)
             .await?
             .body)
     }
@@ -264,26 +266,6 @@ fn user_info_of(v: &Value) -> UserInfo {
         nickname: text(v, "nickname"),
         avatar_url: text(v, "figureurl_qq_2").or_else(|| text(v, "figureurl_qq_1")),
     }
-}
-
-/// A query string (`get_bytes` takes a whole URL), percent-encoded.
-fn query(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -392,10 +374,12 @@ mod tests {
     }
 
     #[test]
-    fn the_query_is_encoded() {
-        assert_eq!(
-            query(&[("access_token", "a+b/c=="), ("fmt", "json")]),
-            "access_token=a%2Bb%2Fc%3D%3D&fmt=json"
-        );
+    fn a_refusal_in_json_or_jsonp_is_counted_as_one() {
+        assert!(raw_refused(
+            br#"{"error": 100016, "error_description": "access token check failed"}"#
+        ));
+        assert!(raw_refused(b"callback( {\"error\":100016} );"));
+        assert!(!raw_refused(br#"{"client_id": "1", "openid": "o"}"#));
+        assert!(!raw_refused(b"<html>"));
     }
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use unid_core::plugin::http::DEFAULT_TIMEOUT;
+use unid_core::plugin::http::{DEFAULT_TIMEOUT, check_url};
 
 /// QQ Connect's API (`/oauth2.0/me`, `/user/get_user_info`).
 pub const DEFAULT_ENDPOINT: &str = "https://graph.qq.com";
@@ -49,18 +49,8 @@ impl QqPluginConfig {
 
     /// Checks the URLs (scheme and host) and the avatar limit, naming the key.
     pub fn check(&self) -> Result<(), String> {
-        for (key, url) in [
-            ("endpoint", self.endpoint()),
-            ("mpEndpoint", self.mp_endpoint()),
-        ] {
-            let ok = (url.starts_with("https://") || url.starts_with("http://"))
-                && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
-            if !ok {
-                return Err(format!(
-                    "config key `plugins.qq.{key}`: expected an http(s) URL, got {url:?}"
-                ));
-            }
-        }
+        check_url("plugins.qq.endpoint", &self.endpoint())?;
+        check_url("plugins.qq.mpEndpoint", &self.mp_endpoint())?;
         if self.avatar_max_bytes == Some(0) {
             return Err(
                 "config key `plugins.qq.avatarMaxBytes`: expected a number of bytes above 0"

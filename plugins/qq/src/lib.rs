@@ -39,7 +39,9 @@ impl QqPlugin {
             return Ok(None);
         }
         section.check()?;
-        let http = HttpClient::new("qq", section.timeout())?.with_refusal(api::refused);
+        let http = HttpClient::new("qq", section.timeout())?
+            .with_refusal(api::refused)
+            .with_raw_refusal(api::raw_refused);
         Ok(Some(QqPlugin {
             api: QqApi::new(http, section.endpoint(), section.mp_endpoint()),
             avatar_max_bytes: section.avatar_max_bytes(),

@@ -280,7 +280,7 @@ impl WeixinApi {
     ) -> Result<Vec<u8>, HttpError> {
         Ok(self
             .http
-            .get_bytes(&host.metrics, url, max_bytes)
+            .get_bytes(&host.metrics, url, &[], max_bytes)
             .await?
             .body)
     }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use unid_core::plugin::http::DEFAULT_TIMEOUT;
+use unid_core::plugin::http::{DEFAULT_TIMEOUT, check_url};
 
 /// WeChat's API.
 pub const DEFAULT_ENDPOINT: &str = "https://api.weixin.qq.com";
@@ -50,19 +50,8 @@ impl WeixinPluginConfig {
 
     /// Checks the URLs (scheme and host), naming the key.
     pub fn check(&self) -> Result<(), String> {
-        for (key, url) in [
-            ("endpoint", self.endpoint()),
-            ("openEndpoint", self.open_endpoint()),
-        ] {
-            let ok = (url.starts_with("https://") || url.starts_with("http://"))
-                && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
-            if !ok {
-                return Err(format!(
-                    "config key `plugins.weixin.{key}`: expected an http(s) URL, got {url:?}"
-                ));
-            }
-        }
-        Ok(())
+        check_url("plugins.weixin.endpoint", &self.endpoint())?;
+        check_url("plugins.weixin.openEndpoint", &self.open_endpoint())
     }
 }
 
