@@ -12,6 +12,7 @@
 #   ONLY=sms bash benches/load.sh        # just the SMS-login row
 #   ONLY=pages bash benches/load.sh      # just the page rows
 #   ONLY=login bash benches/load.sh      # just the login and getAccountInfo rows
+#   ONLY=weixin bash benches/load.sh     # loginByWeixin against a local fake of WeChat
 #   ONLY=console bash benches/load.sh    # the admin console over 100,000 seeded users
 #   ONLY=console CONSOLE_USERS=20000 bash benches/load.sh
 #   BIN=/tmp/unid-old LEGACY_CONFIG=1 bash benches/load.sh   # a build from before issue 8
@@ -244,6 +245,35 @@ if [ "${ONLY:-}" = console ]; then
   page "GET /admin/users?q=晓红 (nickname)" "/admin/users?q=%E6%99%93%E7%BA%A2" "$cookie" 8 'seed0'
   page "GET /admin/users?status=1&tag=vip" "/admin/users?status=1&tag=vip" "$cookie" 8 'seed0'
   page "GET /admin/users?sort=login (last sign-in)" "/admin/users?sort=login" "$cookie" 8 'seed0'
+  stop_server
+  exit 0
+fi
+
+# loginByWeixin (issue 10) from the mini program, against examples/weixin_fake (a local fake of
+# jscode2session sharing wrk's CPU): 1,000 WeChat users registered first, then logged in over
+# and over; each login is a WeChat call, a lookup by openid or unionid, a token and a log row.
+if [ "${ONLY:-}" = weixin ]; then
+  cargo build --release --quiet --example weixin_fake
+  fake_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  taskset -c "$LOAD_CPU" target/release/examples/weixin_fake "$fake_port" > "$WORK/fake.log" 2>&1 &
+  FAKE_PID=$!
+  trap 'kill "${SERVER_PID:-0}" "${FAKE_PID:-0}" 2>/dev/null || true; drop_schemas; rm -rf "$WORK"' EXIT
+  for _ in $(seq 1 50); do grep -q READY "$WORK/fake.log" && break; sleep 0.1; done
+  start_server "[plugins.weixin]
+endpoint = \"http://127.0.0.1:$fake_port\"
+[\"mp-weixin\".oauth.weixin]
+appid = \"wxbench\"
+appsecret = \"bench-secret\""
+  for i in $(seq 0 999); do
+    curl -fs "$URL/uni-id-co/loginByWeixin" -H 'content-type: application/json' \
+      -d "{\"clientInfo\":{\"uniPlatform\":\"mp-weixin\",\"appId\":\"$APP_ID\",\"deviceId\":\"bench\"},\"params\":{\"code\":\"bench$i\"}}" >/dev/null
+  done
+  printf '{"clientInfo":{"uniPlatform":"mp-weixin","appId":"%s","deviceId":"bench"},"params":{"code":"@USER@"}}' \
+    "$APP_ID" > "$WORK/body.json"
+  before=$(cpu_ticks "$SERVER_PID")
+  out=$(BODY_FILE="$WORK/body.json" USERS=1000 taskset -c "$LOAD_CPU" wrk -t1 -c32 -d"${DURATION}s" -s "$WORK/post.lua" "$URL/uni-id-co/loginByWeixin" | grep '^RESULT')
+  after=$(cpu_ticks "$SERVER_PID")
+  report "loginByWeixin (mp, 1,000 users)" "$out" "$before" "$after" 32
   stop_server
   exit 0
 fi

@@ -236,7 +236,16 @@ pub fn login_or_register(
                     return Err(ApiError::new(code));
                 }
                 if !login_ids.is_empty() {
-                    set_third_party(conn, &user.id, &login_ids)?;
+                    // Usually all are there already: write (and re-derive the ledger) only
+                    // when one is new or changed.
+                    let held = third_party::of_user(conn, &user.id)?;
+                    let changed: Vec<ThirdPartyId> = login_ids
+                        .into_iter()
+                        .filter(|id| !held.contains(id))
+                        .collect();
+                    if !changed.is_empty() {
+                        set_third_party(conn, &user.id, &changed)?;
+                    }
                 }
                 let token = finish_login(conn, origin, user, on_login, &subject)?;
                 Ok(Unified {
