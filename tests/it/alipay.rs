@@ -386,39 +386,6 @@ async fn login_on(app: &TestApp, platform: &str, code: &str) -> Value {
         .await
 }
 
-/// Rows of the login log of `type_` with `state`.
-async fn log_rows(app: &TestApp, type_: &'static str, state: i32) -> i64 {
-    use diesel::prelude::*;
-    use unid_core::db::schema::uni_id_log;
-    app.host
-        .db
-        .run(move |conn| {
-            Ok(unid_core::db_run!(conn: {
-                uni_id_log::table
-                    .filter(uni_id_log::type_.eq(type_))
-                    .filter(uni_id_log::state.eq(state))
-                    .count()
-                    .get_result::<i64>(conn)
-            })?)
-        })
-        .await
-        .unwrap()
-}
-
-async fn users(app: &TestApp) -> i64 {
-    app.host
-        .db
-        .run(|conn| Ok(unid_core::db::models::users::count(conn)?))
-        .await
-        .unwrap()
-}
-
-async fn account_info(app: &TestApp, token: &str) -> Value {
-    let r = app.call("getAccountInfo").token(token).send().await;
-    assert_eq!(r["errCode"], 0, "{r}");
-    r
-}
-
 /// The user's third-party ids as `provider.kind.platform=value`.
 async fn slots(app: &TestApp, uid: &str) -> Vec<String> {
     let uid = uid.to_string();
@@ -470,10 +437,10 @@ async fn an_alipay_user_registers_once_and_then_logs_in(backend: Backend) {
     assert_eq!(again["uid"], first["uid"]);
     // Both requests passed the fake's checks (method, parameters, timestamp, signature).
     assert_eq!(fake.seen(), ["ok", "ok"]);
-    assert_eq!(users(&app).await, 1);
-    assert_eq!(log_rows(&app, "register", 1).await, 1);
-    assert_eq!(log_rows(&app, "login", 1).await, 1);
-    let info = account_info(&app, &token_of(&again)).await;
+    assert_eq!(app.user_count().await, 1);
+    assert_eq!(app.log_rows("register", 1).await, 1);
+    assert_eq!(app.log_rows("login", 1).await, 1);
+    let info = app.account_info(&token_of(&again)).await;
     assert_eq!(info["isAlipayBound"], true);
     assert_eq!(info["isWeixinBound"], false);
     // uni-id's document shape: ali_openid, the Alipay user_id.
@@ -524,7 +491,7 @@ async fn an_alipay_user_registers_once_and_then_logs_in(backend: Backend) {
         .send()
         .await;
     assert_eq!(r["errCode"], "uni-id-invalid-invite-code", "{r}");
-    assert_eq!(users(&app).await, 2);
+    assert_eq!(app.user_count().await, 2);
 }
 
 async fn an_app_in_open_id_mode_signs_in_by_open_id(backend: Backend) {
@@ -553,9 +520,9 @@ async fn alipay_failures_are_clean_in_both_languages_and_logged(backend: Backend
     for code in codes {
         assert_account_failed(&app, "loginByAlipay", code, None).await;
     }
-    assert_eq!(users(&app).await, 0, "no account is made");
-    assert_eq!(log_rows(&app, "login", 0).await, 2 * codes.len() as i64);
-    assert_eq!(log_rows(&app, "register", 1).await, 0);
+    assert_eq!(app.user_count().await, 0, "no account is made");
+    assert_eq!(app.log_rows("login", 0).await, 2 * codes.len() as i64);
+    assert_eq!(app.log_rows("register", 1).await, 0);
     assert_eq!(fake.count("isv.code-invalid"), 2);
     assert_eq!(fake.count("isv.code-used"), 2);
     // Each request itself was right: the fake refused none for its form.
@@ -579,8 +546,8 @@ async fn without_alipay_s_public_key_answers_are_not_checked(backend: Backend) {
     // Refusals and garbage are failures all the same.
     assert_account_failed(&app, "loginByAlipay", "bad", None).await;
     assert_account_failed(&app, "loginByAlipay", "junk", None).await;
-    assert_eq!(users(&app).await, 1);
-    assert_eq!(log_rows(&app, "login", 0).await, 4);
+    assert_eq!(app.user_count().await, 1);
+    assert_eq!(app.log_rows("login", 0).await, 4);
 }
 
 async fn a_silent_alipay_times_out(backend: Backend) {
@@ -592,8 +559,8 @@ async fn a_silent_alipay_times_out(backend: Backend) {
         started.elapsed() < Duration::from_millis(2900),
         "gave up at timeoutSecs"
     );
-    assert_eq!(users(&app).await, 0);
-    assert_eq!(log_rows(&app, "login", 0).await, 1);
+    assert_eq!(app.user_count().await, 0);
+    assert_eq!(app.log_rows("login", 0).await, 1);
 }
 
 async fn the_gateway_refuses_a_request_it_cannot_verify(backend: Backend) {
@@ -609,8 +576,8 @@ async fn the_gateway_refuses_a_request_it_cannot_verify(backend: Backend) {
         fake.seen(),
         ["isv.invalid-signature", "isv.invalid-signature"]
     );
-    assert_eq!(users(&app).await, 0);
-    assert_eq!(log_rows(&app, "login", 0).await, 2);
+    assert_eq!(app.user_count().await, 0);
+    assert_eq!(app.log_rows("login", 0).await, 2);
 
     // The right key as PKCS#1 (keyType PKCS1) is the same key.
     let (app, fake) = app_configured(
@@ -649,7 +616,7 @@ async fn concurrent_first_logins_make_one_user(backend: Backend) {
     uids.dedup();
     assert_eq!(uids.len(), 1, "one account: {uids:?}");
     assert_eq!(registered, 1);
-    assert_eq!(users(&app).await, 1);
+    assert_eq!(app.user_count().await, 1);
     assert_eq!(fake.count("ok"), 8);
 }
 
@@ -678,12 +645,12 @@ async fn bind_and_unbind_keep_uni_id_s_rules(backend: Backend) {
                 .await
         }
     };
-    assert_eq!(account_info(&app, &paula).await["isAlipayBound"], false);
+    assert_eq!(app.account_info(&paula).await["isAlipayBound"], false);
     // uni-id's bindAlipay always fails (spec §17); this one binds.
     let r = bind(paula.clone(), "alice-1").await;
     assert_eq!(r["errCode"], 0, "{r}");
-    assert_eq!(account_info(&app, &paula).await["isAlipayBound"], true);
-    assert_eq!(log_rows(&app, "bind-alipay", 1).await, 1);
+    assert_eq!(app.account_info(&paula).await["isAlipayBound"], true);
+    assert_eq!(app.log_rows("bind-alipay", 1).await, 1);
     // The Alipay user now signs in to Paula's account.
     let r = login(&app, "alice-2").await;
     assert_eq!(r["type"], "login", "{r}");
@@ -698,8 +665,8 @@ async fn bind_and_unbind_keep_uni_id_s_rules(backend: Backend) {
     );
     // Alipay refusing the code: uni-id's error, a failed bind row, nothing bound.
     assert_account_failed(&app, "bindAlipay", "bad", Some(&quinn)).await;
-    assert_eq!(log_rows(&app, "bind-alipay", 0).await, 4);
-    assert_eq!(account_info(&app, &quinn).await["isAlipayBound"], false);
+    assert_eq!(app.log_rows("bind-alipay", 0).await, 4);
+    assert_eq!(app.account_info(&quinn).await["isAlipayBound"], false);
     // From another platform than the mini program.
     let r = app
         .call("bindAlipay")
@@ -715,8 +682,8 @@ async fn bind_and_unbind_keep_uni_id_s_rules(backend: Backend) {
         async move { app.call("unbindAlipay").token(&token).send().await }
     };
     assert_eq!(unbind(paula.clone()).await["errCode"], 0);
-    assert_eq!(account_info(&app, &paula).await["isAlipayBound"], false);
-    assert_eq!(log_rows(&app, "unbind-alipay", 1).await, 1);
+    assert_eq!(app.account_info(&paula).await["isAlipayBound"], false);
+    assert_eq!(app.log_rows("unbind-alipay", 1).await, 1);
     assert_eq!(
         unbind(paula.clone()).await["errCode"],
         "uni-id-unbind-failed"
@@ -735,10 +702,10 @@ async fn bind_and_unbind_keep_uni_id_s_rules(backend: Backend) {
         "这是当前唯一登录方式，请绑定手机号后再尝试解绑"
     );
     assert_eq!(
-        account_info(&app, &token_of(&only)).await["isAlipayBound"],
+        app.account_info(&token_of(&only)).await["isAlipayBound"],
         true
     );
-    assert_eq!(log_rows(&app, "unbind-alipay", 0).await, 2);
+    assert_eq!(app.log_rows("unbind-alipay", 0).await, 2);
     // Without a token: uni-id's token error.
     let r = app.call("unbindAlipay").send().await;
     assert_eq!(r["errCode"], "uni-id-check-token-failed");
@@ -878,8 +845,8 @@ async fn missing_or_invalid_credentials_name_the_key(backend: Backend) {
     // None of these reached Alipay, nor made an account or a failed login row: the server's
     // configuration is at fault, not the user's code.
     assert!(fake.seen().is_empty(), "{:?}", fake.seen());
-    assert_eq!(users(&app).await, 0);
-    assert_eq!(log_rows(&app, "login", 0).await, 0);
+    assert_eq!(app.user_count().await, 0);
+    assert_eq!(app.log_rows("login", 0).await, 0);
 }
 
 async fn wrong_parameters_are_the_validator_s(backend: Backend) {

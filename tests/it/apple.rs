@@ -188,14 +188,6 @@ async fn nickname(app: &TestApp, uid: &Value) -> Option<String> {
         .nickname
 }
 
-async fn users(app: &TestApp) -> i64 {
-    app.host
-        .db
-        .run(|conn| Ok(unid_core::db::models::users::count(conn)?))
-        .await
-        .unwrap()
-}
-
 async fn an_apple_user_registers_once_and_then_logs_in(backend: Backend) {
     let (app, fake) = app_with_apple(backend).await;
     let token = apple_token(&KEY_ONE, "k1", claims("001.ada", BUNDLE_ID));
@@ -312,7 +304,7 @@ async fn tokens_apple_did_not_make_for_us_are_refused(backend: Backend) {
             assert_eq!(r["errMsg"], text);
         }
     }
-    assert_eq!(users(&app).await, 0);
+    assert_eq!(app.user_count().await, 0);
     let r = app
         .call("loginByApple")
         .client(json!({"uniPlatform": "app"}))
@@ -352,7 +344,7 @@ async fn concurrent_first_logins_make_one_user(backend: Backend) {
     }
     uids.dedup();
     assert_eq!(uids.len(), 1);
-    assert_eq!(users(&app).await, 1);
+    assert_eq!(app.user_count().await, 1);
 }
 
 async fn bind_and_unbind_apple(backend: Backend) {

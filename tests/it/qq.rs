@@ -287,33 +287,6 @@ async fn login_app(app: &TestApp, access_token: &str) -> Value {
     login_with(app, "app", json!({"accessToken": access_token})).await
 }
 
-/// Rows of the login log of `type_` with `state`.
-async fn log_rows(app: &TestApp, type_: &'static str, state: i32) -> i64 {
-    use diesel::prelude::*;
-    use unid_core::db::schema::uni_id_log;
-    app.host
-        .db
-        .run(move |conn| {
-            Ok(unid_core::db_run!(conn: {
-                uni_id_log::table
-                    .filter(uni_id_log::type_.eq(type_))
-                    .filter(uni_id_log::state.eq(state))
-                    .count()
-                    .get_result::<i64>(conn)
-            })?)
-        })
-        .await
-        .unwrap()
-}
-
-async fn users(app: &TestApp) -> i64 {
-    app.host
-        .db
-        .run(|conn| Ok(unid_core::db::models::users::count(conn)?))
-        .await
-        .unwrap()
-}
-
 async fn user(app: &TestApp, r: &Value) -> unid_core::db::models::users::UserRow {
     let uid = r["uid"]
         .as_str()
@@ -351,12 +324,6 @@ async fn cached(app: &TestApp, key: &str, at: i64) -> Option<Value> {
         .map(|v| serde_json::from_str(&v).unwrap())
 }
 
-async fn account_info(app: &TestApp, token: &str) -> Value {
-    let r = app.call("getAccountInfo").token(token).send().await;
-    assert_eq!(r["errCode"], 0, "{r}");
-    r
-}
-
 /// Avatar files the server keeps.
 fn avatar_files(app: &TestApp) -> usize {
     std::fs::read_dir(app.host.config.server.data_dir.join("avatars"))
@@ -384,7 +351,7 @@ async fn a_mini_program_user_registers_once_and_then_logs_in(backend: Backend) {
     assert_eq!(fake.count("jscode2session"), 2);
     // The mini program never asks QQ Connect for anything.
     assert_eq!(fake.count("me") + fake.count("get_user_info"), 0);
-    let info = account_info(&app, &token_of(&again)).await;
+    let info = app.account_info(&token_of(&again)).await;
     assert_eq!(info["isQQBound"], true);
     assert_eq!(info["isWeixinBound"], false);
     // uni-id's document shape: qq_openid.mp, qq_openid.mp_<appId>, qq_unionid.
@@ -396,8 +363,8 @@ async fn a_mini_program_user_registers_once_and_then_logs_in(backend: Backend) {
             "qq.unionid.=union-alice".to_string(),
         ]
     );
-    assert_eq!(log_rows(&app, "register", 1).await, 1);
-    assert_eq!(log_rows(&app, "login", 1).await, 1);
+    assert_eq!(app.log_rows("register", 1).await, 1);
+    assert_eq!(app.log_rows("login", 1).await, 1);
     // The session key is cached under uni-open-bridge's key for 30 days.
     let key = format!("uni-id:qq-mp:{MP_APPID}:mp-alice:session-key");
     let now = app.clock.now_ms();
@@ -454,7 +421,7 @@ async fn an_app_registration_takes_the_qq_name_and_avatar(backend: Backend) {
     assert_eq!(carol.nickname.as_deref(), Some("carol 企鹅"));
     assert!(carol.avatar_file.is_none());
     // QQ refusing the profile (`ret` 1002): uni-id's error, no account, a failed row.
-    let before = users(&app).await;
+    let before = app.user_count().await;
     for (locale, text) in [
         ("zh-Hans", "获取用户信息失败"),
         ("en", "Get third party user info failed"),
@@ -472,8 +439,8 @@ async fn an_app_registration_takes_the_qq_name_and_avatar(backend: Backend) {
         );
         assert_eq!(r["errMsg"], text);
     }
-    assert_eq!(users(&app).await, before);
-    assert_eq!(log_rows(&app, "register", 0).await, 2);
+    assert_eq!(app.user_count().await, before);
+    assert_eq!(app.log_rows("register", 0).await, 2);
     // The mini program's users get no QQ profile.
     let r = login_mp(&app, "grace-1").await;
     assert!(user(&app, &r).await.nickname.is_none());
@@ -555,7 +522,7 @@ async fn the_unionid_joins_the_mini_program_and_the_app(backend: Backend) {
     let bob_app = login_app(&app, "at-bob").await;
     assert_eq!(bob_app["type"], "register");
     assert_ne!(bob_app["uid"], bob_mp["uid"]);
-    assert_eq!(users(&app).await, 3);
+    assert_eq!(app.user_count().await, 3);
 }
 
 async fn a_legacy_jsonp_answer_signs_in(backend: Backend) {
@@ -611,13 +578,13 @@ async fn qq_refusals_are_clean_in_both_languages_and_logged(backend: Backend) {
             assert!(r.get("newToken").is_none());
         }
     }
-    assert_eq!(users(&app).await, 0, "no account is made");
+    assert_eq!(app.user_count().await, 0, "no account is made");
     assert_eq!(
-        log_rows(&app, "login", 0).await,
+        app.log_rows("login", 0).await,
         2 * failures.len() as i64,
         "a failed login row each"
     );
-    assert_eq!(log_rows(&app, "register", 1).await, 0);
+    assert_eq!(app.log_rows("register", 1).await, 0);
     // No profile is asked for a token QQ did not vouch for.
     assert_eq!(fake.count("get_user_info"), 0);
     // The same token issued to this app signs in.
@@ -666,7 +633,7 @@ async fn parameters_are_checked_per_platform(backend: Backend) {
     // None of the refused calls reached QQ.
     assert_eq!(fake.count("jscode2session"), 0);
     assert_eq!(fake.count("me"), 1);
-    assert_eq!(users(&app).await, 1);
+    assert_eq!(app.user_count().await, 1);
 }
 
 async fn a_silent_qq_times_out(backend: Backend) {
@@ -686,8 +653,8 @@ async fn a_silent_qq_times_out(backend: Backend) {
             "{platform}: gave up at timeoutSecs"
         );
     }
-    assert_eq!(users(&app).await, 0);
-    assert_eq!(log_rows(&app, "login", 0).await, 2);
+    assert_eq!(app.user_count().await, 0);
+    assert_eq!(app.log_rows("login", 0).await, 2);
 }
 
 async fn concurrent_first_logins_make_one_user(backend: Backend) {
@@ -720,7 +687,7 @@ async fn concurrent_first_logins_make_one_user(backend: Backend) {
         assert_eq!(uids.len(), 1, "{platform}: one account: {uids:?}");
         assert_eq!(registered, 1, "{platform}");
     }
-    assert_eq!(users(&app).await, 2);
+    assert_eq!(app.user_count().await, 2);
     // The avatars stored by the requests that lost the race are gone.
     assert_eq!(avatar_files(&app), 1);
 }
@@ -740,7 +707,7 @@ async fn bind_and_unbind_keep_uni_id_s_rules(backend: Backend) {
     let paula = token_of(&app.login("paula", "Secret-Pass-123").await);
     let quinn_login = app.login("quinn", "Secret-Pass-123").await;
     let (quinn, quinn_uid) = (token_of(&quinn_login), quinn_login["uid"].clone());
-    assert_eq!(account_info(&app, &paula).await["isQQBound"], false);
+    assert_eq!(app.account_info(&paula).await["isQQBound"], false);
     let bind = |token: String, platform: &'static str, params: Value| {
         let app = &app;
         async move {
@@ -754,7 +721,7 @@ async fn bind_and_unbind_keep_uni_id_s_rules(backend: Backend) {
     };
     let r = bind(paula.clone(), "app", json!({"accessToken": "at-alice"})).await;
     assert_eq!(r["errCode"], 0, "{r}");
-    assert_eq!(account_info(&app, &paula).await["isQQBound"], true);
+    assert_eq!(app.account_info(&paula).await["isQQBound"], true);
     // The QQ account now signs in to Paula's account, in the app and (by its unionid) in the
     // mini program, without a profile fetch.
     let r = login_app(&app, "at-alice").await;
@@ -771,8 +738,8 @@ async fn bind_and_unbind_keep_uni_id_s_rules(backend: Backend) {
     // A token QQ refuses: uni-id's error and a failed row.
     let r = bind(quinn.clone(), "app", json!({"accessToken": "other-quinn"})).await;
     assert_eq!(r["errCode"], "uni-id-get-third-party-account-failed", "{r}");
-    assert_eq!(log_rows(&app, "bind-qq", 0).await, 3);
-    assert_eq!(log_rows(&app, "bind-qq", 1).await, 1);
+    assert_eq!(app.log_rows("bind-qq", 0).await, 3);
+    assert_eq!(app.log_rows("bind-qq", 1).await, 1);
     // Missing proof, and a signed-out caller.
     let r = bind(quinn.clone(), "mp-qq", json!({})).await;
     assert_eq!(r["errCode"], "uni-id-param-required", "{r}");
@@ -789,7 +756,7 @@ async fn bind_and_unbind_keep_uni_id_s_rules(backend: Backend) {
         async move { app.call("unbindQQ").token(&token).send().await }
     };
     assert_eq!(unbind(paula.clone()).await["errCode"], 0);
-    assert_eq!(account_info(&app, &paula).await["isQQBound"], false);
+    assert_eq!(app.account_info(&paula).await["isQQBound"], false);
     assert_eq!(
         unbind(paula.clone()).await["errCode"],
         "uni-id-unbind-failed"
@@ -797,7 +764,7 @@ async fn bind_and_unbind_keep_uni_id_s_rules(backend: Backend) {
     // Now Quinn can bind it, in the mini program.
     let r = bind(quinn.clone(), "mp-qq", json!({"code": "alice-3"})).await;
     assert_eq!(r["errCode"], 0, "{r}");
-    assert_eq!(account_info(&app, &quinn).await["isQQBound"], true);
+    assert_eq!(app.account_info(&quinn).await["isQQBound"], true);
     assert_eq!(login_mp(&app, "alice-4").await["uid"], quinn_uid);
     assert_eq!(login_app(&app, "at-alice").await["uid"], quinn_uid);
     // A QQ-only account may not remove its only way in.
@@ -808,12 +775,9 @@ async fn bind_and_unbind_keep_uni_id_s_rules(backend: Backend) {
         r["errMsg"],
         "这是当前唯一登录方式，请绑定手机号后再尝试解绑"
     );
-    assert_eq!(
-        account_info(&app, &token_of(&only)).await["isQQBound"],
-        true
-    );
-    assert_eq!(log_rows(&app, "unbind-qq", 0).await, 2);
-    assert_eq!(log_rows(&app, "unbind-qq", 1).await, 1);
+    assert_eq!(app.account_info(&token_of(&only)).await["isQQBound"], true);
+    assert_eq!(app.log_rows("unbind-qq", 0).await, 2);
+    assert_eq!(app.log_rows("unbind-qq", 1).await, 1);
     // Without a token: uni-id's token error.
     let r = app.call("unbindQQ").send().await;
     assert_eq!(r["errCode"], "uni-id-check-token-failed");
@@ -866,7 +830,7 @@ async fn login_types_and_missing_credentials_follow_the_config(backend: Backend)
     assert!(!supported(&half, "app").await);
     let r = login_app(&half, "at-alice").await;
     assert_eq!(r["errMsg"], "缺少配置项: app.oauth.qq.appsecret", "{r}");
-    assert_eq!(users(&half).await, 0);
+    assert_eq!(half.user_count().await, 0);
 }
 
 async fn the_plugin_section_is_checked_and_can_turn_qq_off(backend: Backend) {

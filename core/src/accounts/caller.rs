@@ -63,6 +63,25 @@ impl Caller {
             .await
     }
 
+    /// Writes a failed `log_type` row about user `uid` (or no one): a sign-in or a binding
+    /// that failed before the account rules ran (a provider refused, say). A lost row never
+    /// fails the request.
+    pub async fn log_failure(&self, log_type: &str, uid: Option<String>) {
+        let (client, now, log_type) = (self.client.clone(), self.now(), log_type.to_string());
+        let _ = self
+            .host
+            .db
+            .run(move |conn| {
+                let subject = Subject {
+                    user_id: uid,
+                    ..Default::default()
+                };
+                log::write(conn, &client, now, &log_type, false, &subject);
+                Ok(())
+            })
+            .await;
+    }
+
     /// Where this request comes from, for the account services.
     pub fn origin(&self, now: i64) -> Origin<'_> {
         Origin {

@@ -12,7 +12,7 @@
 //! those). Unlike uni-id, whose `bindAlipay` always fails (spec §17), binding works.
 
 use serde_json::json;
-use unid_core::plugin::accounts::log::{self, Subject};
+use unid_core::plugin::accounts::log;
 use unid_core::plugin::accounts::{
     Caller, Identity, ThirdPartyId, Unified, login_or_register, third_party,
 };
@@ -47,23 +47,6 @@ pub fn openid(value: &str) -> ThirdPartyId {
 fn account_failed(e: &AlipayError) -> ApiError {
     tracing::warn!(error = %e, "alipay: account lookup failed");
     ApiError::new(ErrorCode::GetThirdPartyAccountFailed).detail(e)
-}
-
-/// A failed sign-in or bind before Alipay has said who the user is (uni-id logs it so).
-async fn log_failed(call: &Caller, log_type: &'static str, uid: Option<String>) {
-    let (client, now) = (call.client.clone(), call.now());
-    let _ = call
-        .host
-        .db
-        .run(move |conn| {
-            let subject = Subject {
-                user_id: uid,
-                ..Default::default()
-            };
-            log::write(conn, &client, now, log_type, false, &subject);
-            Ok(())
-        })
-        .await;
 }
 
 impl AlipayPlugin {
@@ -153,7 +136,7 @@ pub async fn login(call: Caller, code: &str, invite_code: Option<String>) -> Api
         Ok(ex) => ex,
         Err(Failure::Config(e)) => return Err(e),
         Err(Failure::Provider(e)) => {
-            log_failed(&call, log::LOGIN, None).await;
+            call.log_failure(log::LOGIN, None).await;
             return Err(e);
         }
     };
@@ -182,7 +165,7 @@ pub async fn bind(call: Caller, code: &str) -> ApiResult<()> {
         Ok(ex) => ex,
         Err(Failure::Config(e)) => return Err(e),
         Err(Failure::Provider(e)) => {
-            log_failed(&call, BIND_LOG, Some(uid)).await;
+            call.log_failure(BIND_LOG, Some(uid)).await;
             return Err(e);
         }
     };

@@ -2,7 +2,7 @@
 //! identity token, binding and unbinding Apple. The JSON methods and the site's sign-in are two
 //! faces over these functions.
 
-use unid_core::plugin::accounts::log::{self, Subject};
+use unid_core::plugin::accounts::log;
 use unid_core::plugin::accounts::{
     Caller, Identity, Profile, ThirdPartyId, Unified, login_or_register, third_party,
 };
@@ -89,22 +89,6 @@ fn ids(user: &AppleUser) -> Vec<ThirdPartyId> {
     vec![ThirdPartyId::new(PROVIDER, "openid", "", &user.sub)]
 }
 
-async fn log_failed(call: &Caller, log_type: &'static str, uid: Option<String>) {
-    let (client, now) = (call.client.clone(), call.now());
-    let _ = call
-        .host
-        .db
-        .run(move |conn| {
-            let subject = Subject {
-                user_id: uid,
-                ..Default::default()
-            };
-            log::write(conn, &client, now, log_type, false, &subject);
-            Ok(())
-        })
-        .await;
-}
-
 /// `loginByApple`: logs in the account of this Apple user in this app, or registers one;
 /// `nickname` is written either way, as uni-id does.
 pub async fn login(
@@ -119,7 +103,7 @@ pub async fn login(
     let user = match plugin.verified(&call, token, audience, nonce).await {
         Ok(u) => u,
         Err(e) => {
-            log_failed(&call, log::LOGIN, None).await;
+            call.log_failure(log::LOGIN, None).await;
             return Err(e);
         }
     };
@@ -151,7 +135,7 @@ pub async fn bind_apple(
     let user = match plugin.verified(&call, token, audience, nonce).await {
         Ok(u) => u,
         Err(e) => {
-            log_failed(&call, BIND_LOG, Some(uid)).await;
+            call.log_failure(BIND_LOG, Some(uid)).await;
             return Err(e);
         }
     };

@@ -8,7 +8,7 @@
 //! server log only, and no session key or access token is ever logged.
 
 use serde_json::json;
-use unid_core::plugin::accounts::log::{self, Subject};
+use unid_core::plugin::accounts::log;
 use unid_core::plugin::accounts::{
     Caller, ClientInfo, Identity, LoginType, Profile, ThirdPartyId, Unified, existing_account,
     login_or_register, new_uid, third_party,
@@ -254,23 +254,6 @@ fn cache_credentials(
     }
 }
 
-/// A failed sign-in or bind before any identifier is known (uni-id logs it so).
-async fn log_failed(call: &Caller, log_type: &'static str, uid: Option<String>) {
-    let (client, now) = (call.client.clone(), call.now());
-    let _ = call
-        .host
-        .db
-        .run(move |conn| {
-            let subject = Subject {
-                user_id: uid,
-                ..Default::default()
-            };
-            log::write(conn, &client, now, log_type, false, &subject);
-            Ok(())
-        })
-        .await;
-}
-
 /// `loginByQQ`: logs in the account of this QQ user in this app, or registers one (in an app
 /// named after the QQ user, with their avatar).
 pub async fn login(call: Caller, proof: Proof, invite_code: Option<String>) -> ApiResult<Unified> {
@@ -281,7 +264,7 @@ pub async fn login(call: Caller, proof: Proof, invite_code: Option<String>) -> A
     let exchanged = match plugin.exchange(&call, &creds, input).await {
         Ok(ex) => ex,
         Err(e) => {
-            log_failed(&call, log::LOGIN, None).await;
+            call.log_failure(log::LOGIN, None).await;
             return Err(account_failed(&e));
         }
     };
@@ -311,7 +294,7 @@ pub async fn login(call: Caller, proof: Proof, invite_code: Option<String>) -> A
                     identity = identity.with_profile(profile);
                 }
                 Err(e) => {
-                    log_failed(&call, log::REGISTER, None).await;
+                    call.log_failure(log::REGISTER, None).await;
                     return Err(e);
                 }
             }
@@ -348,7 +331,7 @@ pub async fn bind_qq(call: Caller, proof: Proof) -> ApiResult<()> {
     let exchanged = match plugin.exchange(&call, &creds, input).await {
         Ok(ex) => ex,
         Err(e) => {
-            log_failed(&call, BIND_LOG, Some(uid)).await;
+            call.log_failure(BIND_LOG, Some(uid)).await;
             return Err(account_failed(&e));
         }
     };

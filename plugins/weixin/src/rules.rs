@@ -341,23 +341,6 @@ fn cache_credentials(
     }
 }
 
-/// A failed sign-in before any identifier is known (uni-id logs it so).
-async fn log_failed(call: &Caller, log_type: &'static str, uid: Option<String>) {
-    let (client, now) = (call.client.clone(), call.now());
-    let _ = call
-        .host
-        .db
-        .run(move |conn| {
-            let subject = Subject {
-                user_id: uid,
-                ..Default::default()
-            };
-            log::write(conn, &client, now, log_type, false, &subject);
-            Ok(())
-        })
-        .await;
-}
-
 /// `loginByWeixin`: logs in the account of this WeChat user in this app, or registers one
 /// (outside the mini program named after the WeChat user, with their avatar).
 pub async fn login(call: Caller, code: &str, invite_code: Option<String>) -> ApiResult<Unified> {
@@ -367,7 +350,7 @@ pub async fn login(call: Caller, code: &str, invite_code: Option<String>) -> Api
     let exchanged = match plugin.exchange(&call, platform, &creds, code).await {
         Ok(ex) => ex,
         Err(e) => {
-            log_failed(&call, log::LOGIN, None).await;
+            call.log_failure(log::LOGIN, None).await;
             return Err(e);
         }
     };
@@ -401,7 +384,7 @@ async fn login_exchanged(
                     identity = identity.with_profile(profile);
                 }
                 Err(e) => {
-                    log_failed(&call, log::REGISTER, None).await;
+                    call.log_failure(log::REGISTER, None).await;
                     return Err(e);
                 }
             }
@@ -439,7 +422,7 @@ pub async fn login_by_mobile(
     let mobile = match plugin.phone_by_code(&call, &creds, phone_code).await {
         Ok(m) => m,
         Err(e) => {
-            log_failed(&call, log::LOGIN, None).await;
+            call.log_failure(log::LOGIN, None).await;
             return Err(e);
         }
     };
@@ -477,7 +460,7 @@ pub async fn bind_weixin(call: Caller, code: &str) -> ApiResult<()> {
     let exchanged = match plugin.exchange(&call, platform, &creds, code).await {
         Ok(ex) => ex,
         Err(e) => {
-            log_failed(&call, BIND_LOG, Some(uid)).await;
+            call.log_failure(BIND_LOG, Some(uid)).await;
             return Err(e);
         }
     };
@@ -527,7 +510,7 @@ pub async fn bind_mobile(call: Caller, proof: PhoneProof) -> ApiResult<()> {
     let mobile = match mobile {
         Ok(m) => m,
         Err(e) => {
-            log_failed(&call, BIND_MOBILE, Some(uid)).await;
+            call.log_failure(BIND_MOBILE, Some(uid)).await;
             return Err(e);
         }
     };

@@ -241,6 +241,41 @@ impl TestApp {
         self.client.request(method, format!("{}{path}", self.url))
     }
 
+    /// Rows of the login log of `type_` with `state` (1 succeeded, 0 failed).
+    pub async fn log_rows(&self, type_: &'static str, state: i32) -> i64 {
+        use diesel::prelude::*;
+        use unid_core::db::schema::uni_id_log;
+        self.host
+            .db
+            .run(move |conn| {
+                Ok(unid_core::db_run!(conn: {
+                    uni_id_log::table
+                        .filter(uni_id_log::type_.eq(type_))
+                        .filter(uni_id_log::state.eq(state))
+                        .count()
+                        .get_result::<i64>(conn)
+                })?)
+            })
+            .await
+            .expect("count log rows")
+    }
+
+    /// How many accounts there are.
+    pub async fn user_count(&self) -> i64 {
+        self.host
+            .db
+            .run(|conn| Ok(unid_core::db::models::users::count(conn)?))
+            .await
+            .expect("count users")
+    }
+
+    /// `getAccountInfo` for `token`, which must succeed.
+    pub async fn account_info(&self, token: &str) -> Value {
+        let r = self.call("getAccountInfo").token(token).send().await;
+        assert_eq!(r["errCode"], 0, "{r}");
+        r
+    }
+
     /// Moves the server's clock forward.
     pub fn advance_secs(&self, secs: i64) {
         self.clock.advance_ms(secs * 1000);
