@@ -1,5 +1,7 @@
 //! Unified login (spec §1.2): log in the account an identity belongs to in this app, or register
-//! one. Used by SMS, e-mail-code and one-click logins; atomic per identity like registration.
+//! one. Used by SMS, e-mail-code, one-click and third-party logins (WeChat, Apple, QQ, Alipay);
+//! atomic per identity like registration: the identity's lock is held from the lookup to the
+//! insert, and the uniqueness ledger backs it up.
 
 use crate::accounts::SignedIn;
 use crate::accounts::log::{self, Subject};
