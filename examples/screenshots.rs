@@ -1,10 +1,13 @@
 //! Screenshots of every page, at phone and desktop width, in both languages, from a running unid
 //! in test mode (see `docs/screenshots.sh`, which starts one and calls this):
 //!
-//!     screenshots <base-url> <out-dir>
+//!     screenshots <base-url> <out-dir> <fake-port>
 //!
-//! Drives Debian's chromium through chromedriver (both must be installed).
+//! Drives Debian's chromium through chromedriver (both must be installed). WeChat and Apple are
+//! a small fake served here on 127.0.0.1:<fake-port> (see [`fake`]), which the script points
+//! the server at before it starts.
 
+use std::cell::Cell;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -16,15 +19,13 @@ const LOCALES: [&str; 2] = ["zh-Hans", "en"];
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    const USAGE: &str = "usage: screenshots <base-url> <out-dir> <fake-port>";
     let mut args = std::env::args().skip(1);
-    let base = args
-        .next()
-        .expect("usage: screenshots <base-url> <out-dir>");
-    let out = std::path::PathBuf::from(
-        args.next()
-            .expect("usage: screenshots <base-url> <out-dir>"),
-    );
+    let base = args.next().expect(USAGE);
+    let out = std::path::PathBuf::from(args.next().expect(USAGE));
+    let fake_port: u16 = args.next().and_then(|p| p.parse().ok()).expect(USAGE);
     std::fs::create_dir_all(&out).expect("create the output directory");
+    let provider = fake::serve(fake_port);
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -63,8 +64,11 @@ async fn main() {
                 suffix: format!("{label}-{locale}"),
                 cdp: format!("{driver_url}/session/{session}/goog/cdp/execute"),
                 width,
+                provider: &provider,
+                taken: Cell::new(0),
             };
-            n += shots.all(locale, i * 2 + usize::from(width > 400)).await;
+            shots.all(locale, i * 2 + usize::from(width > 400)).await;
+            n += shots.taken.get();
             c.close().await.ok();
         }
     }
@@ -104,6 +108,9 @@ struct Shots<'a> {
     /// chromedriver's endpoint for DevTools commands of this session.
     cdp: String,
     width: u32,
+    /// The fake WeChat and Apple: who signs in there next.
+    provider: &'a fake::Provider,
+    taken: Cell<usize>,
 }
 
 impl Shots<'_> {
@@ -148,6 +155,7 @@ impl Shots<'_> {
         let png = self.c.screenshot().await.expect("screenshot");
         let path = self.out.join(format!("{name}-{}.png", self.suffix));
         std::fs::write(&path, png).expect("write");
+        self.taken.set(self.taken.get() + 1);
     }
 
     async fn fill(&self, css: &str, value: &str) {
@@ -167,14 +175,29 @@ impl Shots<'_> {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
-    /// Every page, signed out then signed in; returns how many were taken.
-    async fn all(&self, locale: &str, run: usize) -> usize {
+    /// Signs in at the fake WeChat from `/login` (the agreements box ticked): `answer` is the
+    /// link its page follows, `#confirm` (allow) or `#deny`.
+    async fn through_weixin(&self, locale: &str, answer: &str) {
+        self.go(&format!("/login?locale={locale}")).await;
+        self.click("form[action='/login/weixin'] #agree").await;
+        self.click("form[action='/login/weixin'] button[type=submit]")
+            .await;
+        self.click(answer).await;
+    }
+
+    /// Every page, signed out then signed in.
+    async fn all(&self, locale: &str, run: usize) {
         let q = |path: &str| {
             let sep = if path.contains('?') { '&' } else { '?' };
             format!("{path}{sep}locale={locale}")
         };
         let anonymous = [
-            ("login", "/login"),
+            // WeChat is the first of loginTypes, so /login shows it; SMS is chosen by type.
+            ("login", "/login?type=smsCode"),
+            ("login-weixin", "/login"),
+            ("login-apple", "/login?type=apple"),
+            // The WeChat button sent without the agreements box ticked.
+            ("login-weixin-agree", "/login/weixin?go=1"),
             ("login-sms", "/login/sms?mobile=13800138000"),
             ("login-password", "/login/password"),
             ("register", "/register"),
@@ -187,6 +210,10 @@ impl Shots<'_> {
             self.go(&q(path)).await;
             self.shot(name).await;
         }
+        // Declined at WeChat: its notice page.
+        self.through_weixin(locale, "#deny").await;
+        self.shot("login-weixin-declined").await;
+
         // A refused sign-in, showing the error and the captcha.
         self.go(&q("/login/password")).await;
         for _ in 0..6 {
@@ -251,7 +278,21 @@ impl Shots<'_> {
         self.go("/userinfo").await;
         self.click("form.logout button").await;
 
-        // The console, as the administrator: the user list and the demo user's page.
+        // A new account through WeChat (named and pictured by it): its profile, WeChat linked and
+        // Apple not; then Apple linked too, for the console.
+        let nickname = fake::NICKNAMES[run];
+        self.provider.next(&format!("shots{run}"), nickname);
+        self.through_weixin(locale, "#confirm").await;
+        // (A new account is offered a password first; it may skip.)
+        self.go(&q("/userinfo")).await;
+        self.shot("userinfo-weixin").await;
+        self.click("#row-apple a.action").await;
+        self.click("#continue").await;
+        // Gone without signing out: the console shows the session as live.
+        self.c.delete_all_cookies().await.expect("delete cookies");
+
+        // The console, as the administrator: the user list, the demo user's page and the WeChat
+        // user's (linked accounts, a live session).
         self.go(&q("/login/password")).await;
         self.fill("#username", "admin").await;
         self.fill("#password", "Admin-Pass-2024").await;
@@ -262,6 +303,9 @@ impl Shots<'_> {
         self.go(&q(&format!("/admin/users?q={user}"))).await;
         self.click("table.data td a").await;
         self.shot("admin-user").await;
+        self.go(&q(&format!("/admin/users?q={nickname}"))).await;
+        self.click("table.data td a").await;
+        self.shot("admin-user-linked").await;
         self.go(&q("/admin/roles")).await;
         self.shot("admin-roles").await;
         self.go(&q("/admin/permissions")).await;
@@ -272,6 +316,220 @@ impl Shots<'_> {
         self.shot("admin-audit").await;
         self.go("/userinfo").await;
         self.click("form.logout button").await;
-        anonymous.len() + 2 + 1 + 5 + 1 + 6
+    }
+}
+
+/// WeChat and Apple as the site meets them, reduced to what a sign-in needs (after
+/// `tests/it/weixin.rs` and `tests/it/apple.rs`): WeChat's QR page as two links back (allow,
+/// deny), its `sns/oauth2/access_token` and `sns/userinfo`, an avatar; Apple's authorization
+/// page as the form it posts back, with an identity token signed by a test key, and its key
+/// set. Whoever signs in is the person [`Provider::next`] named.
+mod fake {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    use serde_json::json;
+
+    /// The WeChat nickname of each run's account (phone and desktop, zh-Hans then en): unique,
+    /// so the console finds each by it.
+    pub const NICKNAMES: [&str; 4] = ["陈晓梅", "林雨桐", "Mei Chen", "Yutong Lin"];
+    /// `plugins/apple/testdata`: the test key the identity tokens are signed with.
+    const KEY: &str = include_str!("../plugins/apple/testdata/one.key.b64");
+    const KEY_N: &str = include_str!("../plugins/apple/testdata/one.n");
+    /// A 96×96 PNG: a person's outline, green on pale green.
+    const AVATAR: &str = "iVBORw0KGgoAAAANSUhEUgAAAGAAAABgCAMAAADVRocKAAAABlBMVEXP6dsunmrhPsqgAAAAmUlEQVR42u3XQY4CMRAEQeL/n94jB4S0CHJgRpUP6DjZbt9ua6211lpH5148viA8Vs//pOBZZwFoBWKhBoiFGiAWBgwYcAXg/JfdBR6c/k2+wNrSb3YH7Kb9dn3A/2CtXz8H7VXxzffm9/8H/lM9/w2BVqAVaAVagVagFWgFYqEGiIUaIBZqgFioAWLh9ACxcHqAWBgw4HXgD6v6CrNV4VwnAAAAAElFTkSuQmCC";
+
+    type Q = web::Query<HashMap<String, String>>;
+
+    #[derive(Default)]
+    pub struct Provider {
+        /// The id of whoever signs in next.
+        next: Mutex<String>,
+        nicknames: Mutex<HashMap<String, String>>,
+        /// `http://127.0.0.1:<port>`, where the server fetches the avatar.
+        api: String,
+    }
+
+    impl Provider {
+        /// The next sign-in at WeChat or Apple is `id`'s, named `nickname` at WeChat.
+        pub fn next(&self, id: &str, nickname: &str) {
+            *self.next.lock().expect("lock") = id.to_string();
+            self.nicknames
+                .lock()
+                .expect("lock")
+                .insert(id.to_string(), nickname.to_string());
+        }
+        fn current(&self) -> String {
+            self.next.lock().expect("lock").clone()
+        }
+    }
+
+    /// Serves the fake on 127.0.0.1:`port` from a thread of its own.
+    pub fn serve(port: u16) -> Arc<Provider> {
+        let provider = Arc::new(Provider {
+            api: format!("http://127.0.0.1:{port}"),
+            ..Provider::default()
+        });
+        provider.next("shots", "unid");
+        let p = provider.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(web::Data::from(p.clone()))
+                        .route("/connect/qrconnect", web::get().to(weixin_page))
+                        .route("/connect/oauth2/authorize", web::get().to(weixin_page))
+                        .route("/sns/oauth2/access_token", web::get().to(access_token))
+                        .route("/sns/userinfo", web::get().to(userinfo))
+                        .route("/avatar/{name}", web::get().to(avatar))
+                        .route("/auth/authorize", web::get().to(apple_page))
+                        .route("/auth/keys", web::get().to(keys))
+                })
+                .workers(1)
+                .disable_signals()
+                .bind(("127.0.0.1", port));
+                match server {
+                    Ok(s) => {
+                        tx.send(Ok(())).ok();
+                        s.run().await.ok();
+                    }
+                    Err(e) => {
+                        tx.send(Err(e)).ok();
+                    }
+                }
+            });
+        });
+        rx.recv()
+            .expect("the fake's thread")
+            .unwrap_or_else(|e| panic!("serve the fake WeChat and Apple on port {port}: {e}"));
+        provider
+    }
+
+    fn html(body: String) -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+
+    /// Escapes a value for an HTML attribute.
+    fn attr(v: &str) -> String {
+        v.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+    }
+
+    /// WeChat's QR page: "allow" returns with a code naming the current person, "deny" without.
+    async fn weixin_page(p: web::Data<Provider>, q: Q) -> HttpResponse {
+        let redirect = q.get("redirect_uri").cloned().unwrap_or_default();
+        let state = q.get("state").cloned().unwrap_or_default();
+        let back = |code: &str| {
+            let mut url = reqwest::Url::parse(&redirect).expect("redirect_uri");
+            if !code.is_empty() {
+                url.query_pairs_mut().append_pair("code", code);
+            }
+            url.query_pairs_mut().append_pair("state", &state);
+            url.to_string()
+        };
+        html(format!(
+            "<!doctype html><title>WeChat</title><p>WeChat (fake)</p><a id=\"confirm\" href=\"{}\">Allow</a> <a id=\"deny\" href=\"{}\">Deny</a>",
+            attr(&back(&p.current())),
+            attr(&back("")),
+        ))
+    }
+
+    /// `sns/oauth2/access_token`: the code names the person.
+    async fn access_token(q: Q) -> HttpResponse {
+        let Some(id) = q.get("code").filter(|c| !c.is_empty()) else {
+            return HttpResponse::Ok().json(json!({"errcode": 40029, "errmsg": "invalid code"}));
+        };
+        HttpResponse::Ok().json(json!({
+            "access_token": format!("at-{id}"),
+            "expires_in": 7200,
+            "refresh_token": format!("rt-{id}"),
+            "openid": format!("o-web-{id}"),
+            "scope": "snsapi_login",
+            "unionid": format!("union-{id}"),
+        }))
+    }
+
+    async fn userinfo(p: web::Data<Provider>, q: Q) -> HttpResponse {
+        let token = q.get("access_token").cloned().unwrap_or_default();
+        let Some(id) = token.strip_prefix("at-") else {
+            return HttpResponse::Ok()
+                .json(json!({"errcode": 40001, "errmsg": "invalid credential"}));
+        };
+        let nickname = p
+            .nicknames
+            .lock()
+            .expect("lock")
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string());
+        HttpResponse::Ok().json(json!({
+            "openid": q.get("openid"),
+            "nickname": nickname,
+            "sex": 0,
+            "headimgurl": format!("{}/avatar/{id}.png", p.api),
+            "unionid": format!("union-{id}"),
+        }))
+    }
+
+    async fn avatar() -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type("image/png")
+            .body(STANDARD.decode(AVATAR).expect("the avatar"))
+    }
+
+    fn now_secs() -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+    }
+
+    /// Apple's authorization page: the form it posts back, an identity token for the current
+    /// person with the site's Services ID as audience and the flow's nonce.
+    async fn apple_page(p: web::Data<Provider>, q: Q) -> HttpResponse {
+        let get = |k: &str| q.get(k).map_or("", String::as_str);
+        let id = p.current();
+        let claims = json!({
+            "iss": "https://appleid.apple.com",
+            "aud": get("client_id"),
+            "sub": format!("000123.apple-{id}.0001"),
+            "iat": now_secs(),
+            "exp": now_secs() + 600,
+            "nonce": get("nonce"),
+            "email": format!("{id}@privaterelay.appleid.com"),
+            "email_verified": "true",
+            "is_private_email": "true",
+        });
+        let der = STANDARD.decode(KEY.trim()).expect("the test key");
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("k1".into());
+        let token = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_rsa_der(&der))
+            .expect("sign the identity token");
+        let field = |name: &str, value: &str| {
+            format!(
+                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+                attr(value)
+            )
+        };
+        html(format!(
+            "<!doctype html><title>Apple</title><form method=\"post\" action=\"{}\">{}{}{}<button id=\"continue\">Continue</button></form>",
+            attr(get("redirect_uri")),
+            field("state", get("state")),
+            field("code", "c-1"),
+            field("id_token", &token),
+        ))
+    }
+
+    async fn keys() -> HttpResponse {
+        HttpResponse::Ok().json(json!({"keys": [
+            {"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": KEY_N.trim(), "e": "AQAB"}
+        ]}))
     }
 }
