@@ -291,6 +291,9 @@ fn create(conn: &mut DbConn, origin: Origin, mut reg: Registration) -> ApiResult
     user.username = user.username.take().map(|u| u.to_lowercase());
     user.email = user.email.take().map(|e| e.trim().to_lowercase());
     user.register_date = Some(now);
+    // uni-id's createToken stamps the sign-in that registering is (spec §6.5).
+    user.last_login_date = Some(now);
+    user.last_login_ip = Some(client.client_ip.clone());
     user.register_env = Some(
         json!({
             "appid": client.app_id,

@@ -59,6 +59,8 @@ pub struct NewUser {
     pub invite_time: Option<i64>,
     pub register_date: Option<i64>,
     pub register_env: Option<String>,
+    pub last_login_date: Option<i64>,
+    pub last_login_ip: Option<String>,
     pub tags: Option<String>,
 }
 
