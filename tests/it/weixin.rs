@@ -985,7 +985,7 @@ async fn an_administrator_sees_and_unlinks_wechat(backend: Backend) {
     assert_eq!(signed_in.status, 303, "{}", signed_in.body);
     let page = v.get(&format!("/admin/users/{paula_uid}?locale=en")).await;
     assert!(page.body.contains("Linked accounts"), "{}", page.body);
-    for shown in ["openid.app", "app-alice", "unionid", "union-alice"] {
+    for shown in ["openid · app", "app-alice", "unionid", "union-alice"] {
         assert!(page.body.contains(shown), "{shown}: {}", page.body);
     }
     // The user's own rule: a WeChat-only account keeps its way in.

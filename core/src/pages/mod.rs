@@ -17,6 +17,7 @@ mod login;
 pub mod method;
 mod page;
 pub mod partials;
+pub mod provider;
 mod register;
 pub mod session;
 pub mod site;

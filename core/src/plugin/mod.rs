@@ -164,6 +164,7 @@ pub mod pages {
     pub use crate::pages::code_flow;
     pub use crate::pages::flow::Flow;
     pub use crate::pages::partials;
+    pub use crate::pages::provider::{Back, ProviderPages};
     pub use crate::pages::session::safe_redirect;
     pub use crate::pages::{
         LoginMethod, Page, PageCtx, PageLink, ProfileAction, ProfileItem, SiteLinks, UserView,

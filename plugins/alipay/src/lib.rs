@@ -18,6 +18,7 @@ pub mod rules;
 use unid_core::plugin::Plugin;
 use unid_core::plugin::api::MethodSpec;
 use unid_core::plugin::config::{Config, Effective};
+use unid_core::plugin::i18n::Locale;
 
 use crate::config::AlipayPluginConfig;
 use crate::gateway::Gateway;
@@ -72,6 +73,16 @@ impl Plugin for AlipayPlugin {
         } else {
             Vec::new()
         }
+    }
+
+    fn locales(&self) -> Vec<(Locale, &'static str)> {
+        vec![
+            (
+                Locale::ZhHans,
+                include_str!("../locales/zh-Hans/alipay.ftl"),
+            ),
+            (Locale::En, include_str!("../locales/en/alipay.ftl")),
+        ]
     }
 
     fn account_flags(&self) -> Vec<(&'static str, &'static str)> {

@@ -8,11 +8,9 @@
 //! must match the browser's, and the identity token is verified — signature, issuer, the
 //! Services ID as audience, expiry, and the nonce.
 
-use askama::Template;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use unid_core::plugin::Host;
@@ -20,9 +18,8 @@ use unid_core::plugin::accounts::ThirdPartyId;
 use unid_core::plugin::actix_web::http::StatusCode;
 use unid_core::plugin::actix_web::{HttpRequest, HttpResponse, web};
 use unid_core::plugin::config::Effective;
-use unid_core::plugin::pages::partials::{AgreementsField, consented};
 use unid_core::plugin::pages::{
-    LoginMethod, Page, PageCtx, ProfileAction, ProfileItem, query, urlencode,
+    Back, LoginMethod, Page, PageCtx, ProfileItem, ProviderPages, query, urlencode,
 };
 
 use crate::ApplePlugin;
@@ -63,7 +60,7 @@ impl LoginMethod for AppleMethod {
         "/login/apple"
     }
     fn login_block(&self, ctx: &PageCtx) -> Option<String> {
-        StartBlock::of(ctx, None).render().ok()
+        PAGES.start_block(ctx, None).ok()
     }
     fn form_target(&self) -> Option<String> {
         Some(self.form_target.clone())
@@ -79,48 +76,25 @@ fn on_the_site(host: &Host) -> bool {
         .is_some_and(|p| p.web_client_id.is_some())
 }
 
-#[derive(Template)]
-#[template(path = "start_block.html")]
-struct StartBlock<'a> {
-    ctx: &'a PageCtx,
-    agreements: Option<AgreementsField>,
-    error: Option<String>,
-}
+/// Apple as the site's pages show it.
+pub const PAGES: ProviderPages = ProviderPages {
+    provider: PROVIDER,
+    start_path: "/login/apple",
+    bind_path: "/userinfo/apple/bind",
+    unbind_path: "/userinfo/apple/unbind",
+    title: "apple-title",
+    tip: "apple-tip",
+    sign_in: "apple-sign-in",
+    name: "apple-name",
+    bound: "apple-bound",
+    bound_flash: "pages-flash-apple-bound",
+    unbound_flash: "pages-flash-apple-unbound",
+    brand: "brand-apple",
+    icon: "icons/apple.svg",
+};
 
-impl<'a> StartBlock<'a> {
-    fn of(ctx: &'a PageCtx, error: Option<String>) -> StartBlock<'a> {
-        StartBlock {
-            ctx,
-            agreements: AgreementsField::of(ctx, "register", false),
-            error,
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "notice.html")]
-struct Notice<'a> {
-    ctx: &'a PageCtx,
-    message: String,
-    back_href: &'static str,
-    back_label: &'static str,
-}
-
-fn notice(page: Page, status: StatusCode, message: String, back_to_profile: bool) -> HttpResponse {
-    let (back_href, back_label) = if back_to_profile {
-        ("/userinfo", "apple-back-to-profile")
-    } else {
-        ("/login", "apple-back-to-login")
-    };
-    page.show(status, "apple-title", |ctx| {
-        Notice {
-            ctx,
-            message,
-            back_href,
-            back_label,
-        }
-        .render()
-    })
+fn back(binding: bool) -> Back {
+    if binding { Back::Profile } else { Back::Login }
 }
 
 /// The nonce sent with a flow's state: bound to it, so nothing more is stored.
@@ -146,7 +120,13 @@ fn go_to_apple(mut page: Page, purpose: &str, redirect: Option<&str>) -> HttpRes
     let (base, client_id) = (plugin.authorize_url.clone(), plugin.web_client_id.clone());
     let Some(client_id) = client_id else {
         let text = page.ctx.t("apple-not-on-the-site").to_string();
-        return notice(page, StatusCode::NOT_FOUND, text, purpose == BIND);
+        return PAGES.notice(
+            page,
+            StatusCode::NOT_FOUND,
+            text,
+            true,
+            back(purpose == BIND),
+        );
     };
     let callback = format!("{}/login/apple/callback", page.host().config.public_url());
     let state = page.begin_flow(PROVIDER, purpose, redirect);
@@ -156,27 +136,10 @@ fn go_to_apple(mut page: Page, purpose: &str, redirect: Option<&str>) -> HttpRes
 
 /// `GET /login/apple?uniIdRedirectUrl=&agree=`.
 async fn start(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
-    let page = Page::load(&host, &req).await;
-    let params = query(&req);
-    let redirect = params.get("uniIdRedirectUrl").cloned();
-    if !consented(
-        &page.ctx,
-        "register",
-        params.get("agree").map(String::as_str),
-    ) {
-        let error = params
-            .contains_key("go")
-            .then(|| page.ctx.t("pages-agree-required").to_string());
-        let status = if error.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        };
-        return page.show(status, "apple-title", |ctx| {
-            StartBlock::of(ctx, error).render()
-        });
+    match PAGES.consent(Page::load(&host, &req).await, &req) {
+        Ok((page, redirect)) => go_to_apple(page, LOGIN, redirect.as_deref()),
+        Err(answer) => answer,
     }
-    go_to_apple(page, LOGIN, redirect.as_deref())
 }
 
 /// `GET /userinfo/apple/bind`.
@@ -281,18 +244,18 @@ async fn finish(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
     let k = query(&req).get("k").cloned().unwrap_or_default();
     let Some(answer) = take_answer(&host, &k).await else {
         let text = page.ctx.t("apple-error-state").to_string();
-        return notice(page, StatusCode::BAD_REQUEST, text, false);
+        return PAGES.notice(page, StatusCode::BAD_REQUEST, text, true, Back::Login);
     };
     let Some(flow) = page.finish_flow(&req, PROVIDER, &answer.state) else {
         let text = page.ctx.t("apple-error-state").to_string();
-        return notice(page, StatusCode::BAD_REQUEST, text, false);
+        return PAGES.notice(page, StatusCode::BAD_REQUEST, text, true, Back::Login);
     };
     let binding = flow.purpose == BIND;
     let token = match (answer.declined, answer.id_token) {
         (false, Some(t)) => t,
         _ => {
             let text = page.ctx.t("apple-error-declined").to_string();
-            return notice(page, StatusCode::UNAUTHORIZED, text, binding);
+            return PAGES.notice(page, StatusCode::UNAUTHORIZED, text, false, back(binding));
         }
     };
     let nonce = nonce_of(&answer.state);
@@ -302,12 +265,18 @@ async fn finish(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
         }
         return match rules::bind_apple(page.caller(), &token, Audience::Site, Some(&nonce)).await {
             Ok(()) => {
-                page.flash("pages-flash-apple-bound");
+                page.flash(PAGES.bound_flash);
                 page.redirect("/userinfo")
             }
             Err(e) => {
                 let text = page.error_text(&e);
-                notice(page, StatusCode::UNPROCESSABLE_ENTITY, text, true)
+                PAGES.notice(
+                    page,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    text,
+                    true,
+                    Back::Profile,
+                )
             }
         };
     }
@@ -324,68 +293,26 @@ async fn finish(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
         Ok(done) => page.after_sign_in(&done.signed_in(), flow.redirect.as_deref()),
         Err(e) => {
             let text = page.error_text(&e);
-            notice(page, StatusCode::UNPROCESSABLE_ENTITY, text, false)
+            PAGES.notice(
+                page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                text,
+                true,
+                Back::Login,
+            )
         }
     }
 }
-
-#[derive(Deserialize)]
-struct Confirm {}
 
 /// `POST /userinfo/apple/unbind`.
 async fn unbind(host: web::ThinData<Host>, req: HttpRequest, body: web::Payload) -> HttpResponse {
-    let mut page = match Page::load(&host, &req).await.signed_in_or_login(&req) {
-        Ok(p) => p,
-        Err(to_login) => return to_login,
-    };
-    if let Err(refused) = page.form::<Confirm>(&req, body).await {
-        return refused;
-    }
-    match rules::unbind_apple(page.caller()).await {
-        Ok(()) => {
-            page.flash("pages-flash-apple-unbound");
-            page.redirect("/userinfo")
-        }
-        Err(e) => {
-            let text = page.error_text(&e);
-            notice(page, StatusCode::UNPROCESSABLE_ENTITY, text, true)
-        }
-    }
+    PAGES.unbind(host, req, body, rules::unbind_apple).await
 }
 
-/// The Apple row of `/userinfo`: bound or not, with unbind or (when the site can) bind.
+/// The Apple row of `/userinfo`: linked or not, with unlink or (when the site signs in with
+/// Apple) link.
 pub fn profile_items(ctx: &PageCtx, linked: &[ThirdPartyId]) -> Vec<ProfileItem> {
-    let bound = linked.iter().any(|id| id.provider == PROVIDER);
-    let site = on_the_site(ctx.host());
-    if !bound && !site {
-        return Vec::new();
-    }
-    let action = if bound {
-        Some(ProfileAction {
-            href: "/userinfo/apple/unbind".into(),
-            label: ctx.t("apple-unbind").to_string(),
-            post: true,
-        })
-    } else {
-        Some(ProfileAction {
-            href: "/userinfo/apple/bind".into(),
-            label: ctx.t("apple-bind").to_string(),
-            post: false,
-        })
-    };
-    vec![ProfileItem {
-        id: "apple",
-        label: ctx.t("apple-method").to_string(),
-        value: Some(
-            ctx.t(if bound {
-                "apple-bound"
-            } else {
-                "pages-unbound"
-            })
-            .to_string(),
-        ),
-        action,
-    }]
+    PAGES.profile_row(ctx, linked, on_the_site(ctx.host()))
 }
 
 /// `scheme://host[:port]` of a URL.

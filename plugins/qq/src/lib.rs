@@ -18,6 +18,7 @@ use unid_core::plugin::Plugin;
 use unid_core::plugin::api::MethodSpec;
 use unid_core::plugin::config::{Config, Effective};
 use unid_core::plugin::http::HttpClient;
+use unid_core::plugin::i18n::Locale;
 
 use crate::api::QqApi;
 use crate::config::QqPluginConfig;
@@ -70,6 +71,13 @@ impl Plugin for QqPlugin {
         } else {
             Vec::new()
         }
+    }
+
+    fn locales(&self) -> Vec<(Locale, &'static str)> {
+        vec![
+            (Locale::ZhHans, include_str!("../locales/zh-Hans/qq.ftl")),
+            (Locale::En, include_str!("../locales/en/qq.ftl")),
+        ]
     }
 
     fn account_flags(&self) -> Vec<(&'static str, &'static str)> {

@@ -5,16 +5,13 @@
 //! The state sent to WeChat is bound to the browser that started (the host's sign-in flow);
 //! the callback refuses any other.
 
-use askama::Template;
-use serde::Deserialize;
 use unid_core::plugin::Host;
 use unid_core::plugin::accounts::ThirdPartyId;
 use unid_core::plugin::actix_web::http::StatusCode;
 use unid_core::plugin::actix_web::{HttpRequest, HttpResponse, web};
 use unid_core::plugin::config::Effective;
-use unid_core::plugin::pages::partials::{AgreementsField, consented};
 use unid_core::plugin::pages::{
-    LoginMethod, Page, PageCtx, ProfileAction, ProfileItem, query, urlencode,
+    Back, LoginMethod, Page, PageCtx, ProfileItem, ProviderPages, query, urlencode,
 };
 
 use crate::WeixinPlugin;
@@ -51,7 +48,7 @@ impl LoginMethod for WeixinMethod {
         "/login/weixin"
     }
     fn login_block(&self, ctx: &PageCtx) -> Option<String> {
-        StartBlock::of(ctx, None).render().ok()
+        PAGES.start_block(ctx, None).ok()
     }
     fn form_target(&self) -> Option<String> {
         Some(self.form_target.clone())
@@ -61,50 +58,25 @@ impl LoginMethod for WeixinMethod {
     }
 }
 
-/// The sign-in button (with the agreements box when the site asks for consent).
-#[derive(Template)]
-#[template(path = "start_block.html")]
-struct StartBlock<'a> {
-    ctx: &'a PageCtx,
-    agreements: Option<AgreementsField>,
-    error: Option<String>,
-}
+/// WeChat as the site's pages show it.
+pub const PAGES: ProviderPages = ProviderPages {
+    provider: PROVIDER,
+    start_path: "/login/weixin",
+    bind_path: "/userinfo/weixin/bind",
+    unbind_path: "/userinfo/weixin/unbind",
+    title: "weixin-title",
+    tip: "weixin-tip",
+    sign_in: "weixin-sign-in",
+    name: "weixin-name",
+    bound: "weixin-bound",
+    bound_flash: "pages-flash-weixin-bound",
+    unbound_flash: "pages-flash-weixin-unbound",
+    brand: "brand-weixin",
+    icon: "icons/weixin.svg",
+};
 
-impl<'a> StartBlock<'a> {
-    fn of(ctx: &'a PageCtx, error: Option<String>) -> StartBlock<'a> {
-        StartBlock {
-            ctx,
-            agreements: AgreementsField::of(ctx, "register", false),
-            error,
-        }
-    }
-}
-
-/// A result worth a page of its own: what went wrong, and the way back.
-#[derive(Template)]
-#[template(path = "notice.html")]
-struct Notice<'a> {
-    ctx: &'a PageCtx,
-    message: String,
-    back_href: &'static str,
-    back_label: &'static str,
-}
-
-fn notice(page: Page, status: StatusCode, message: String, back_to_profile: bool) -> HttpResponse {
-    let (back_href, back_label) = if back_to_profile {
-        ("/userinfo", "weixin-back-to-profile")
-    } else {
-        ("/login", "weixin-back-to-login")
-    };
-    page.show(status, "weixin-title", |ctx| {
-        Notice {
-            ctx,
-            message,
-            back_href,
-            back_label,
-        }
-        .render()
-    })
+fn back(binding: bool) -> Back {
+    if binding { Back::Profile } else { Back::Login }
 }
 
 /// WeChat's sign-in page for this browser: the official account's authorization inside the
@@ -144,7 +116,13 @@ fn go_to_weixin(mut page: Page, purpose: &str, redirect: Option<&str>) -> HttpRe
         Ok(c) => c,
         Err(e) => {
             let text = page.error_text(&e);
-            return notice(page, StatusCode::NOT_FOUND, text, purpose == BIND);
+            return PAGES.notice(
+                page,
+                StatusCode::NOT_FOUND,
+                text,
+                true,
+                back(purpose == BIND),
+            );
         }
     };
     let Some(plugin) = page.host().plugin::<WeixinPlugin>() else {
@@ -160,28 +138,10 @@ fn go_to_weixin(mut page: Page, purpose: &str, redirect: Option<&str>) -> HttpRe
 /// `GET /login/weixin?uniIdRedirectUrl=&agree=`: to WeChat, once the visitor has agreed to the
 /// site's terms when it asks them to (a first sign-in makes an account).
 async fn start(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
-    let page = Page::load(&host, &req).await;
-    let params = query(&req);
-    let redirect = params.get("uniIdRedirectUrl").cloned();
-    if !consented(
-        &page.ctx,
-        "register",
-        params.get("agree").map(String::as_str),
-    ) {
-        // Asked for (the box was sent unticked), or not yet seen: the page with the box.
-        let error = params
-            .contains_key("go")
-            .then(|| page.ctx.t("pages-agree-required").to_string());
-        let status = if error.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        };
-        return page.show(status, "weixin-title", |ctx| {
-            StartBlock::of(ctx, error).render()
-        });
+    match PAGES.consent(Page::load(&host, &req).await, &req) {
+        Ok((page, redirect)) => go_to_weixin(page, LOGIN, redirect.as_deref()),
+        Err(answer) => answer,
     }
-    go_to_weixin(page, LOGIN, redirect.as_deref())
 }
 
 /// `GET /userinfo/weixin/bind`: to WeChat, to link the account it names to this one.
@@ -199,13 +159,13 @@ async fn callback(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
     let state = params.get("state").map(String::as_str).unwrap_or_default();
     let Some(flow) = page.finish_flow(&req, PROVIDER, state) else {
         let text = page.ctx.t("weixin-error-state").to_string();
-        return notice(page, StatusCode::BAD_REQUEST, text, false);
+        return PAGES.notice(page, StatusCode::BAD_REQUEST, text, true, Back::Login);
     };
     let binding = flow.purpose == BIND;
     // WeChat sends no code when the user declines.
     let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
         let text = page.ctx.t("weixin-error-declined").to_string();
-        return notice(page, StatusCode::UNAUTHORIZED, text, binding);
+        return PAGES.notice(page, StatusCode::UNAUTHORIZED, text, false, back(binding));
     };
     if binding {
         if page.ctx.user.is_none() {
@@ -213,12 +173,18 @@ async fn callback(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
         }
         return match rules::bind_weixin(page.caller(), code).await {
             Ok(()) => {
-                page.flash("pages-flash-weixin-bound");
+                page.flash(PAGES.bound_flash);
                 page.redirect("/userinfo")
             }
             Err(e) => {
                 let text = page.error_text(&e);
-                notice(page, StatusCode::UNPROCESSABLE_ENTITY, text, true)
+                PAGES.notice(
+                    page,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    text,
+                    true,
+                    Back::Profile,
+                )
             }
         };
     }
@@ -226,70 +192,28 @@ async fn callback(host: web::ThinData<Host>, req: HttpRequest) -> HttpResponse {
         Ok(done) => page.after_sign_in(&done.signed_in(), flow.redirect.as_deref()),
         Err(e) => {
             let text = page.error_text(&e);
-            notice(page, StatusCode::UNPROCESSABLE_ENTITY, text, false)
+            PAGES.notice(
+                page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                text,
+                true,
+                Back::Login,
+            )
         }
     }
 }
-
-#[derive(Deserialize)]
-struct Confirm {}
 
 /// `POST /userinfo/weixin/unbind`.
 async fn unbind(host: web::ThinData<Host>, req: HttpRequest, body: web::Payload) -> HttpResponse {
-    let mut page = match Page::load(&host, &req).await.signed_in_or_login(&req) {
-        Ok(p) => p,
-        Err(to_login) => return to_login,
-    };
-    if let Err(refused) = page.form::<Confirm>(&req, body).await {
-        return refused;
-    }
-    match rules::unbind_weixin(page.caller()).await {
-        Ok(()) => {
-            page.flash("pages-flash-weixin-unbound");
-            page.redirect("/userinfo")
-        }
-        Err(e) => {
-            let text = page.error_text(&e);
-            notice(page, StatusCode::UNPROCESSABLE_ENTITY, text, true)
-        }
-    }
+    PAGES.unbind(host, req, body, rules::unbind_weixin).await
 }
 
-/// The WeChat row of `/userinfo`: bound or not, with unbind or bind.
+/// The WeChat row of `/userinfo`: linked or not, with unlink or (when the site signs in with
+/// WeChat) link.
 pub fn profile_items(ctx: &PageCtx, linked: &[ThirdPartyId]) -> Vec<ProfileItem> {
-    let bound = linked.iter().any(|id| id.provider == PROVIDER);
     let effective = &ctx.host().site.effective;
-    let web_configured =
-        configured(effective, Platform::Web) || configured(effective, Platform::H5);
-    if !bound && !web_configured {
-        return Vec::new();
-    }
-    let action = if bound {
-        Some(ProfileAction {
-            href: "/userinfo/weixin/unbind".into(),
-            label: ctx.t("weixin-unbind").to_string(),
-            post: true,
-        })
-    } else {
-        Some(ProfileAction {
-            href: "/userinfo/weixin/bind".into(),
-            label: ctx.t("weixin-bind").to_string(),
-            post: false,
-        })
-    };
-    vec![ProfileItem {
-        id: "weixin",
-        label: ctx.t("weixin-method").to_string(),
-        value: Some(
-            ctx.t(if bound {
-                "weixin-bound"
-            } else {
-                "pages-unbound"
-            })
-            .to_string(),
-        ),
-        action,
-    }]
+    let site = configured(effective, Platform::Web) || configured(effective, Platform::H5);
+    PAGES.profile_row(ctx, linked, site)
 }
 
 /// `scheme://host[:port]` of a URL.

@@ -15,27 +15,33 @@ use crate::pages::admin::user::{Fields, load, show_user};
 use crate::pages::{Page, PageCtx, urlencode};
 
 /// A third-party account linked to the user: the provider, its name as the plugin calls it,
-/// and the ids held (`openid.mp = …`).
+/// and the ids held, as (slot, value): `("openid · mp", …)`, `("openid · mp · __UNI__A", …)`
+/// for uni-id's per-app copy `wx_openid.mp___UNI__A`, `("unionid", …)`.
 pub struct LinkedLine {
     pub provider: String,
     pub label: String,
-    pub ids: Vec<String>,
+    pub ids: Vec<(String, String)>,
+}
+
+/// How a slot reads: the kind, the platform, and the app of a per-app copy (`<p>_<appId>`).
+fn slot(id: &ThirdPartyId) -> String {
+    match id.platform.split_once('_') {
+        _ if id.platform.is_empty() => id.kind.clone(),
+        Some((platform, app)) => format!("{} · {platform} · {app}", id.kind),
+        None => format!("{} · {}", id.kind, id.platform),
+    }
 }
 
 impl LinkedLine {
-    /// One line per provider, named by the plugin's `<provider>-method` text when it has one.
+    /// One line per provider, named by the plugin's `<provider>-name` text when it has one.
     pub(super) fn of(ctx: &PageCtx, ids: &[ThirdPartyId]) -> Vec<LinkedLine> {
         let mut lines: Vec<LinkedLine> = Vec::new();
         for id in ids {
-            let shown = if id.platform.is_empty() {
-                format!("{} {}", id.kind, id.value)
-            } else {
-                format!("{}.{} {}", id.kind, id.platform, id.value)
-            };
+            let shown = (slot(id), id.value.clone());
             match lines.iter_mut().find(|l| l.provider == id.provider) {
                 Some(line) => line.ids.push(shown),
                 None => {
-                    let text_id = format!("{}-method", id.provider);
+                    let text_id = format!("{}-name", id.provider);
                     let label = if ctx.host().i18n.has(ctx.locale, &text_id) {
                         ctx.t(&text_id).to_string()
                     } else {

@@ -1,0 +1,4 @@
+# qq 插件的文字。
+
+# The provider's name (the console's linked accounts).
+qq-name = QQ
