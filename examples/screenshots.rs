@@ -298,8 +298,12 @@ impl Shots<'_> {
         self.fill("#password", "Admin-Pass-2024").await;
         self.click("form[action='/login/password'] button[type=submit]")
             .await;
+        self.go(&q("/admin")).await;
+        self.shot("admin-overview").await;
         self.go(&q("/admin/users")).await;
         self.shot("admin-users").await;
+        self.go(&q("/admin/users/new")).await;
+        self.shot("admin-user-new").await;
         self.go(&q(&format!("/admin/users?q={user}"))).await;
         self.click("table.data td a").await;
         self.shot("admin-user").await;
@@ -310,6 +314,29 @@ impl Shots<'_> {
         self.shot("admin-roles").await;
         self.go(&q("/admin/permissions")).await;
         self.shot("admin-permissions").await;
+        // An app and a tag named, as an administrator would.
+        let zh = locale != "en";
+        self.go(&q("/admin/apps")).await;
+        self.fill("#appid", "__UNI__UNID").await;
+        self.fill("#name", if zh { "官网" } else { "Website" })
+            .await;
+        self.fill(
+            "#description",
+            if zh {
+                "网页登录"
+            } else {
+                "Sign-in on the web"
+            },
+        )
+        .await;
+        self.click("form.narrow-form button[value=save]").await;
+        self.shot("admin-apps").await;
+        self.go(&q("/admin/tags")).await;
+        self.fill("#tagid", "vip").await;
+        self.fill("#name", if zh { "重要客户" } else { "Key customer" })
+            .await;
+        self.click("form.narrow-form button[value=save]").await;
+        self.shot("admin-tags").await;
         self.go(&q("/admin/logs")).await;
         self.shot("admin-logs").await;
         self.go(&q("/admin/logs/audit")).await;

@@ -100,11 +100,12 @@ fn bar_chart(days: &[(String, i64)], class: &str) -> String {
         r#"<svg class="chart {class}" viewBox="0 0 {W} {H}" aria-hidden="true" focusable="false">"#
     );
     let base = H - BOTTOM;
-    for (value, y) in [
-        (0, base as f64),
-        (top, TOP as f64),
-        (top / 2, TOP as f64 + plot_h / 2.0),
-    ] {
+    // The middle line at a whole number (2 of 5), where it truly is; none when the top is 1.
+    let mid = top / 2;
+    let lines = [(0, base as f64), (top, TOP as f64)]
+        .into_iter()
+        .chain((mid > 0).then(|| (mid, base as f64 - plot_h * mid as f64 / top as f64)));
+    for (value, y) in lines {
         let _ = write!(
             svg,
             r#"<line class="grid" x1="{LEFT}" x2="{W}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="{x}" y="{ty:.1}" text-anchor="end">{value}</text>"#,
@@ -121,11 +122,20 @@ fn bar_chart(days: &[(String, i64)], class: &str) -> String {
             y = base as f64 - h,
             w = slot * 0.7,
         );
-        if i == 0 || i == days.len() / 2 || i + 1 == days.len() {
+        // The first and last labels hang inward, so that neither is cut at the chart's edge.
+        let anchor = if i == 0 {
+            Some(("start", x))
+        } else if i + 1 == days.len() {
+            Some(("end", x + slot * 0.7))
+        } else if i == days.len() / 2 {
+            Some(("middle", x + slot * 0.35))
+        } else {
+            None
+        };
+        if let Some((anchor, at)) = anchor {
             let _ = write!(
                 svg,
-                r#"<text class="axis" x="{cx:.1}" y="{ty}" text-anchor="middle">{label}</text>"#,
-                cx = x + slot * 0.35,
+                r#"<text class="axis" x="{at:.1}" y="{ty}" text-anchor="{anchor}">{label}</text>"#,
                 ty = H - 6,
                 label = day.get(5..).unwrap_or(day),
             );
@@ -281,6 +291,18 @@ mod tests {
         assert_eq!(days[0], ("2026-12-03".to_string(), 0));
         assert_eq!(days[2], ("2026-12-05".to_string(), 4));
         assert_eq!(days[29].0, "2027-01-01");
+    }
+
+    #[test]
+    fn the_middle_line_is_labelled_where_it_is() {
+        let labels = |svg: &str| svg.matches("text-anchor=\"end\">").count();
+        // Top 5: lines at 0, 5 and 2; the last date label hangs from the end too.
+        let svg = bar_chart(&fill(0, &[(DAY_MS, 3)]), "ok");
+        assert!(svg.contains(">2</text>") && svg.contains(">5</text>"));
+        assert_eq!(labels(&svg), 4);
+        // Top 1: no middle line (it would read 0 twice).
+        let svg = bar_chart(&fill(0, &[(DAY_MS, 1)]), "ok");
+        assert_eq!(labels(&svg), 3);
     }
 
     #[test]
