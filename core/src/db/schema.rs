@@ -180,12 +180,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    opendb_devices (device_id) {
+        device_id -> Text,
+        appid -> Nullable<Text>,
+        vendor -> Nullable<Text>,
+        model -> Nullable<Text>,
+        uni_platform -> Nullable<Text>,
+        os_name -> Nullable<Text>,
+        os_version -> Nullable<Text>,
+        push_clientid -> Nullable<Text>,
+        extra -> Nullable<Text>,
+        create_date -> BigInt,
+        last_update_date -> BigInt,
+    }
+}
+
+diesel::table! {
+    request_nonces (nonce) {
+        nonce -> Text,
+        expires -> BigInt,
+    }
+}
+
+diesel::table! {
+    frv_logs (id) {
+        id -> BigInt,
+        user_id -> Text,
+        certify_id -> Text,
+        real_name -> Text,
+        identity -> Text,
+        status -> Integer,
+        created_date -> BigInt,
+    }
+}
+
+diesel::table! {
+    user_realname (user_id) {
+        user_id -> Text,
+        auth_status -> Integer,
+        identity -> Nullable<Text>,
+        auth -> Text,
+    }
+}
+
 diesel::joinable!(tokens -> users (user_id));
 diesel::joinable!(user_third_party -> users (user_id));
 diesel::joinable!(user_apps -> users (user_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_identities -> users (user_id));
 diesel::joinable!(devices -> users (user_id));
+diesel::joinable!(user_realname -> users (user_id));
 diesel::joinable!(role_permissions -> roles (role_id));
 diesel::joinable!(role_permissions -> permissions (permission_id));
 
@@ -204,4 +249,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     verify_codes,
     throttles,
     devices,
+    opendb_devices,
+    user_realname,
 );
