@@ -78,6 +78,24 @@ pub struct AvatarFile {
 }
 
 impl AvatarFile {
+    /// An avatar that lives at `url` (uni-id's external calls): `name` is the URL's path and
+    /// `extname` the extension of its last segment, if it has one.
+    pub fn from_url(url: &str) -> AvatarFile {
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+        let path = path.split(['?', '#']).next().unwrap_or(path);
+        let last = path.rsplit('/').next().unwrap_or("");
+        let extname = last
+            .rsplit_once('.')
+            .map(|(_, ext)| ext.to_ascii_lowercase())
+            .unwrap_or_default();
+        AvatarFile {
+            name: path.to_string(),
+            extname,
+            url: url.to_string(),
+        }
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::json!({ "name": self.name, "extname": self.extname, "url": self.url })
             .to_string()

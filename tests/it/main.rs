@@ -23,9 +23,12 @@ mod cli;
 mod connections;
 mod console;
 mod cors;
+mod devices;
 mod email;
+mod external;
 mod health;
 mod instances;
+mod invite;
 mod login;
 mod openapi;
 mod operations;
@@ -58,9 +61,12 @@ fn all_cases() -> Vec<Case> {
         connections::cases(),
         console::cases(),
         cors::cases(),
+        devices::cases(),
         email::cases(),
+        external::cases(),
         health::cases(),
         instances::cases(),
+        invite::cases(),
         login::cases(),
         openapi::cases(),
         operations::cases(),

@@ -15,6 +15,8 @@ pub enum Face {
     Api,
     Console,
     Cli,
+    /// Another server, through the signed external calls.
+    External,
 }
 
 impl Face {
@@ -23,6 +25,7 @@ impl Face {
             Face::Api => "api",
             Face::Console => "console",
             Face::Cli => "cli",
+            Face::External => "external",
         }
     }
 }
@@ -45,6 +48,16 @@ impl Actor {
             name: user.and_then(|u| u.username.clone().or_else(|| u.nickname.clone())),
             ip: Some(call.client.client_ip.clone()),
             face,
+        }
+    }
+
+    /// A server calling with `requestAuthSecret` (`updateUserInfoByExternal`).
+    pub fn external(call: &Caller) -> Actor {
+        Actor {
+            id: None,
+            name: Some("external".to_string()),
+            ip: Some(call.client.client_ip.clone()),
+            face: Face::External,
         }
     }
 

@@ -22,4 +22,24 @@ pub struct ClientInfo {
     /// What the request came through: the uni-id-co method, or the page's path (for the login
     /// log's `method`; not part of uni-id's clientInfo).
     pub via: Option<String>,
+    /// What an app says about the device it runs on (`setPushCid` records it).
+    pub device: DeviceInfo,
+}
+
+/// The device fields of uni-app's clientInfo, as `opendb-device` keeps them (spec §12.6).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceInfo {
+    /// `deviceBrand`, stored as `vendor`.
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    pub os_version: Option<String>,
+    pub os_language: Option<String>,
+    pub os_theme: Option<String>,
+    pub rom_name: Option<String>,
+    pub rom_version: Option<String>,
+    pub pixel_ratio: Option<f64>,
+    pub window_width: Option<f64>,
+    pub window_height: Option<f64>,
+    pub screen_width: Option<f64>,
+    pub screen_height: Option<f64>,
 }

@@ -11,6 +11,9 @@ pub mod catalog;
 pub mod client;
 pub mod credentials;
 pub mod device;
+pub mod devices;
+pub mod external;
+pub mod invite;
 pub mod log;
 pub mod login;
 pub mod phone;
@@ -24,7 +27,7 @@ pub mod unified;
 pub mod users_admin;
 
 pub use caller::{Caller, CodeAttempt};
-pub use client::ClientInfo;
+pub use client::{ClientInfo, DeviceInfo};
 
 use crate::config::Effective;
 use crate::db::DbConn;

@@ -65,8 +65,8 @@ pub struct NewAccount {
 #[derive(Debug, Clone, Default)]
 pub struct AccountUpdate {
     pub uid: String,
-    /// Required, as in uni-id.
-    pub username: String,
+    /// Required by `updateUser`, as in uni-id; optional for `updateUserInfoByExternal`.
+    pub username: Option<String>,
     pub password: Option<Secret>,
     /// `authorizedApp`.
     pub authorized_app: Option<Vec<String>>,
@@ -76,6 +76,10 @@ pub struct AccountUpdate {
     pub email: Option<String>,
     pub tags: Option<Vec<String>>,
     pub status: Option<i32>,
+    /// uni-id's 0 unknown, 1 male, 2 female (`updateUserInfoByExternal` only).
+    pub gender: Option<i32>,
+    /// An avatar URL, kept as `avatar` and `avatar_file` (`updateUserInfoByExternal` only).
+    pub avatar: Option<String>,
 }
 
 /// `status` must be one of uni-id's values (spec §12.1): 0 normal, 1 banned, 2 in audit,
@@ -207,8 +211,10 @@ pub async fn update_user(call: &Caller, actor: &Actor, input: AccountUpdate) -> 
         email,
         tags,
         status,
+        gender,
+        avatar,
     } = input;
-    let username = username.to_lowercase();
+    let username = username.map(|u| u.to_lowercase());
     let status = checked_status(status)?;
     let mobile = mobile.and_then(|m| phone::to_e164(&m));
     let email = email.map(|e| e.trim().to_lowercase());
@@ -222,8 +228,13 @@ pub async fn update_user(call: &Caller, actor: &Actor, input: AccountUpdate) -> 
         None => None,
     };
     let mut changes = UserChanges {
-        username: Some(Some(username.clone())),
+        username: username.clone().map(Some),
         nickname: nickname.map(Some),
+        gender: gender.map(Some),
+        avatar_file: avatar
+            .as_deref()
+            .map(|url| Some(crate::avatars::AvatarFile::from_url(url).to_json())),
+        avatar: avatar.map(Some),
         status,
         tags: tags.map(|t| Some(json!(t).to_string())),
         ..Default::default()
@@ -242,7 +253,7 @@ pub async fn update_user(call: &Caller, actor: &Actor, input: AccountUpdate) -> 
         changes.password_secret_version = Some(h.version);
     }
     let query = UserQuery {
-        username: Some(username),
+        username,
         mobile,
         email,
         ..Default::default()
@@ -255,13 +266,17 @@ pub async fn update_user(call: &Caller, actor: &Actor, input: AccountUpdate) -> 
             conn.write_tx(|conn| {
                 let user = users::find_by_id(conn, &uid)?
                     .ok_or_else(|| ApiError::new(ErrorCode::AccountNotExists))?;
-                let mut audited = Changes::new()
-                    .field(
-                        "username",
-                        user.username.clone(),
-                        changes.username.clone().flatten(),
-                    )
-                    .field("status", user.status, status.unwrap_or(user.status));
+                let mut audited =
+                    Changes::new().field("status", user.status, status.unwrap_or(user.status));
+                if let Some(u) = &changes.username {
+                    audited = audited.field("username", user.username.clone(), u.clone());
+                }
+                if let Some(g) = &changes.gender {
+                    audited = audited.field("gender", user.gender, *g);
+                }
+                if let Some(a) = &changes.avatar {
+                    audited = audited.field("avatar", user.avatar.clone(), a.clone());
+                }
                 if let Some(n) = &changes.nickname {
                     audited = audited.field("nickname", user.nickname.clone(), n.clone());
                 }

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 pub use crate::accounts::ClientInfo;
+use crate::accounts::DeviceInfo;
 use crate::config::platform;
 use crate::error::{ApiError, ErrorCode};
 
@@ -101,7 +102,23 @@ impl ClientInfo {
             Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
+        let number = |key: &str| map.get(key).and_then(Value::as_f64);
+        let device = DeviceInfo {
+            brand: string("deviceBrand"),
+            model: string("deviceModel"),
+            os_version: string("osVersion"),
+            os_language: string("osLanguage"),
+            os_theme: string("osTheme"),
+            rom_name: string("romName"),
+            rom_version: string("romVersion"),
+            pixel_ratio: number("devicePixelRatio"),
+            window_width: number("windowWidth"),
+            window_height: number("windowHeight"),
+            screen_width: number("screenWidth"),
+            screen_height: number("screenHeight"),
+        };
         Ok(ClientInfo {
+            device,
             platform: platform::normalize(&uni_platform).to_string(),
             uni_platform,
             app_id,

@@ -11,6 +11,7 @@ pub mod client_ip;
 pub mod cors;
 pub mod methods;
 pub mod openapi;
+pub mod signature;
 
 use std::panic::AssertUnwindSafe;
 
@@ -174,6 +175,14 @@ async fn handle(
 
     let auth = match spec.access {
         Access::Anonymous => None,
+        Access::Signed => {
+            let empty = Map::new();
+            let p = params.as_object().unwrap_or(&empty);
+            signature::verify(host, &effective, request.headers(), p)
+                .await
+                .map_err(fail)?;
+            None
+        }
         Access::Auth | Access::AuthNoRefresh | Access::Role(_) => {
             let refresh = spec.access != Access::AuthNoRefresh;
             let auth = tokens::check(host, &token, &effective, &client, refresh)

@@ -47,7 +47,7 @@ pub fn document(host: &Host) -> Value {
 }
 
 fn operation(spec: &MethodSpec) -> Value {
-    let needs_token = spec.access != Access::Anonymous;
+    let needs_token = !matches!(spec.access, Access::Anonymous | Access::Signed);
     let mut properties = Map::new();
     let mut required = Vec::new();
     for (key, field) in spec.schema {
@@ -62,6 +62,7 @@ fn operation(spec: &MethodSpec) -> Value {
     }
     let access = match spec.access {
         Access::Anonymous => "No token needed.".to_string(),
+        Access::Signed => "No token: signed by a server holding requestAuthSecret (headers uni-id-nonce, uni-id-timestamp in ms, uni-id-signature = upper-case hex HMAC-SHA256 keyed by requestAuthSecret + nonce over timestamp + the sorted scalar params as k=v&…). A nonce is accepted once; the timestamp must be within 20 s of the server's clock.".to_string(),
         Access::Auth | Access::AuthNoRefresh => "Needs a valid uniIdToken.".to_string(),
         Access::Role(roles) => format!(
             "Needs a uniIdToken of a user with role admin or one of: {}.",
@@ -101,8 +102,10 @@ fn operation(spec: &MethodSpec) -> Value {
 /// The codes this method's access rule and parameter rules can produce, then the general ones.
 fn error_codes(spec: &MethodSpec) -> Vec<&'static str> {
     let mut codes = Vec::new();
-    if spec.access != Access::Anonymous {
-        codes.extend([ErrorCode::CheckTokenFailed, ErrorCode::TokenExpired]);
+    match spec.access {
+        Access::Anonymous => {}
+        Access::Signed => codes.extend([ErrorCode::IllegalRequest, ErrorCode::ConfigFieldRequired]),
+        _ => codes.extend([ErrorCode::CheckTokenFailed, ErrorCode::TokenExpired]),
     }
     if matches!(spec.access, Access::Role(_)) {
         codes.push(ErrorCode::PermissionError);

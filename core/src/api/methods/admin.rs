@@ -98,7 +98,7 @@ async fn add_user(call: Call, params: Value) -> ApiResult<Reply> {
 async fn update_user(call: Call, params: Value) -> ApiResult<Reply> {
     let input = AccountUpdate {
         uid: req_str(&params, "uid")?,
-        username: req_str(&params, "username")?,
+        username: Some(req_str(&params, "username")?),
         password: opt_str(&params, "password").map(Secret::new),
         authorized_app: opt_strings(&params, "authorizedApp"),
         nickname: opt_str(&params, "nickname"),
@@ -107,6 +107,8 @@ async fn update_user(call: Call, params: Value) -> ApiResult<Reply> {
         email: opt_str(&params, "email"),
         tags: opt_strings(&params, "tags"),
         status: status_param(&params)?,
+        gender: None,
+        avatar: None,
     };
     users_admin::update_user(&call, &Actor::of(&call, Face::Api), input).await?;
     Ok(reply! {})

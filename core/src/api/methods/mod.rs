@@ -5,6 +5,8 @@
 mod account;
 mod admin;
 mod captcha;
+mod external;
+mod fission;
 pub mod login;
 pub mod register;
 mod session;
@@ -32,6 +34,8 @@ pub enum Access {
     AuthNoRefresh,
     /// A valid token whose user has one of these roles (`admin` always passes).
     Role(&'static [&'static str]),
+    /// No token: signed by another server with `requestAuthSecret` (spec §14.2).
+    Signed,
 }
 
 /// What a method answers besides `errCode: 0` (merged into the response object).
@@ -78,6 +82,8 @@ impl MethodTable {
             .chain(captcha::methods())
             .chain(support::methods())
             .chain(admin::methods())
+            .chain(fission::methods())
+            .chain(external::methods())
         {
             // Core names are distinct by construction; a clash is a programming error.
             if let Err(e) = table.add(spec) {

@@ -1,21 +1,23 @@
-//! `logout`, `refreshToken` (spec §1.3 Login, Token).
+//! `logout`, `refreshToken`, `setPushCid` (spec §1.3 Login, Token).
 
 use serde_json::Value;
 
-use crate::accounts::session;
-use crate::api::call::Call;
+use crate::accounts::{devices, session};
+use crate::api::call::{Call, req_str};
 use crate::api::methods::{Access, MethodSpec, Reply};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::tokens;
-use crate::validator::Schema;
+use crate::validator::{Field, Schema};
 use crate::{method, reply};
 
 static NONE: &Schema = &[];
+static PUSH: &Schema = &[("pushClientId", Field::required("string"))];
 
 pub fn methods() -> Vec<MethodSpec> {
     vec![
         method!("logout", Access::AuthNoRefresh, NONE, logout),
         method!("refreshToken", Access::Anonymous, NONE, refresh_token),
+        method!("setPushCid", Access::Auth, PUSH, set_push_cid),
     ]
 }
 
@@ -30,4 +32,9 @@ async fn refresh_token(call: Call, _params: Value) -> ApiResult<Reply> {
     }
     let issued = tokens::refresh(&call.host, &call.token, &call.effective, &call.client).await?;
     Ok(reply! { "newToken" => issued.to_json() })
+}
+
+async fn set_push_cid(call: Call, params: Value) -> ApiResult<Reply> {
+    devices::set_push_cid(call, req_str(&params, "pushClientId")?).await?;
+    Ok(reply! {})
 }

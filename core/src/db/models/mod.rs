@@ -3,7 +3,10 @@
 pub mod audit;
 pub mod catalog;
 pub mod codes;
+pub mod devices;
+pub mod invites;
 pub mod logs;
+pub mod nonces;
 pub mod roles;
 pub mod search_plan;
 pub mod stats;

@@ -72,6 +72,7 @@ pub struct UserChanges {
     pub password: Option<Option<String>>,
     pub password_secret_version: Option<Option<i64>>,
     pub nickname: Option<Option<String>>,
+    pub gender: Option<Option<i32>>,
     pub avatar: Option<Option<String>>,
     pub avatar_file: Option<Option<String>>,
     pub mobile: Option<Option<String>>,
@@ -91,6 +92,7 @@ impl UserChanges {
             && self.password.is_none()
             && self.password_secret_version.is_none()
             && self.nickname.is_none()
+            && self.gender.is_none()
             && self.avatar.is_none()
             && self.avatar_file.is_none()
             && self.mobile.is_none()

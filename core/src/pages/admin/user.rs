@@ -434,7 +434,7 @@ pub async fn save(
     );
     let update = AccountUpdate {
         uid: uid.clone(),
-        username: fields.username.clone(),
+        username: Some(fields.username.clone()),
         password: Some(password.clone())
             .filter(|p| !p.is_empty())
             .map(Secret::new),
@@ -446,6 +446,8 @@ pub async fn save(
         email: Some(checked_fields.email.clone()).filter(|e| !e.is_empty()),
         tags: Some(list_of(&fields.tags)),
         status: Some(fields.status),
+        gender: None,
+        avatar: None,
     };
     let done = match checked {
         Ok(()) => {
