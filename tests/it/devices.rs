@@ -9,6 +9,7 @@ use unid_core::db_run;
 
 use crate::cases;
 use crate::support::cases::Case;
+use crate::support::web::Visitor;
 use crate::support::{APP_ID, Backend, TestApp, token_of};
 
 pub fn cases() -> Vec<Case> {
@@ -16,6 +17,7 @@ pub fn cases() -> Vec<Case> {
         set_push_cid_records_the_device_and_logout_expires_it,
         a_device_moves_to_the_next_account_signed_in_on_it,
         set_push_cid_checks_its_input,
+        the_console_lists_a_users_push_devices,
     ]
 }
 
@@ -202,4 +204,78 @@ async fn set_push_cid_checks_its_input(backend: Backend) {
         .await;
     assert_eq!(r["errCode"], "uni-id-check-token-failed", "{r}");
     assert!(bindings(&app, "dev-check").await.is_empty());
+}
+
+async fn the_console_lists_a_users_push_devices(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    // An administrator of the pages' app, and a user of both apps.
+    let r = app
+        .call("registerAdmin")
+        .client(json!({"appId": "__UNI__UNID"}))
+        .params(json!({"username": "admin", "password": "Admin-Pass-2024"}))
+        .send()
+        .await;
+    let admin = token_of(&r);
+    let r = app
+        .call("addUser")
+        .client(json!({"appId": "__UNI__UNID"}))
+        .token(&admin)
+        .params(json!({"username": "holder", "password": "Secret-Pass-123", "authorizedApp": ["__UNI__UNID", APP_ID]}))
+        .send()
+        .await;
+    assert_eq!(r["errCode"], 0, "{r}");
+    let uid = r["uid"].as_str().unwrap().to_string();
+    let r = app
+        .call("login")
+        .client(phone("dev-console"))
+        .params(json!({"username": "holder", "password": "Secret-Pass-123"}))
+        .send()
+        .await;
+    let token = token_of(&r);
+    let r = app
+        .call("setPushCid")
+        .client(phone("dev-console"))
+        .token(&token)
+        .params(json!({"pushClientId": "cid-console"}))
+        .send()
+        .await;
+    assert_eq!(r["errCode"], 0, "{r}");
+
+    let v = Visitor::new(&app.url);
+    v.accept_language("en");
+    v.get("/login/password").await;
+    let done = v
+        .post(
+            "/login/password",
+            &[("username", "admin"), ("password", "Admin-Pass-2024")],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let page = v.get(&format!("/admin/users/{uid}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Push devices"), "{}", page.body);
+    assert!(page.body.contains("xiaomi Redmi K70"), "{}", page.body);
+    assert!(
+        page.body.contains("app-android · android 14"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("dev-console"));
+    assert!(page.body.contains("until "), "{}", page.body);
+
+    app.call("logout")
+        .client(phone("dev-console"))
+        .token(&token)
+        .send()
+        .await;
+    let page = v.get(&format!("/admin/users/{uid}")).await;
+    assert!(
+        page.body.contains("no (signed out or expired)"),
+        "{}",
+        page.body
+    );
+    v.accept_language("zh-Hans");
+    let page = v.get(&format!("/admin/users/{uid}")).await;
+    assert!(page.body.contains("推送设备"), "{}", page.body);
+    assert!(page.body.contains("否（已退出或已过期）"), "{}", page.body);
 }

@@ -13,6 +13,7 @@ use crate::accounts::users_admin::{
 };
 use crate::db::models::audit::{self, AuditRow};
 use crate::db::models::catalog::{self, Catalog, Entry};
+use crate::db::models::devices::UserDevice;
 use crate::db::models::roles;
 use crate::db::models::third_party::ThirdPartyId;
 use crate::db::models::users::{self, UserRow};
@@ -252,6 +253,7 @@ struct UserBody<'a> {
     can_write: bool,
     audit: Vec<AuditLine>,
     sessions: Vec<SessionLine>,
+    devices: Vec<DeviceLine>,
     linked: Vec<LinkedLine>,
 }
 
@@ -285,6 +287,46 @@ impl SessionLine {
     }
 }
 
+/// A push device as the page lists it.
+pub struct DeviceLine {
+    pub device_id: String,
+    /// `Xiaomi Redmi K70`.
+    pub model: String,
+    /// `app-android · android 14`.
+    pub system: String,
+    pub app_id: String,
+    /// Until when it receives pushes for this account, or that it no longer does.
+    pub push: String,
+    pub active: String,
+}
+
+impl DeviceLine {
+    fn of(ctx: &PageCtx, d: &UserDevice, now: i64) -> DeviceLine {
+        let join = |parts: &[Option<&String>], sep: &str| {
+            parts
+                .iter()
+                .flatten()
+                .map(|s| s.as_str())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        let os = join(&[d.os_name.as_ref(), d.os_version.as_ref()], " ");
+        DeviceLine {
+            device_id: d.device_id.clone(),
+            model: join(&[d.vendor.as_ref(), d.model.as_ref()], " "),
+            system: join(&[d.uni_platform.as_ref(), Some(&os)], " · "),
+            app_id: d.appid.clone().unwrap_or_default(),
+            push: if d.token_expired > now {
+                ctx.t1("admin-device-push-until", "when", &when(d.token_expired))
+            } else {
+                ctx.t("admin-device-push-ended").to_string()
+            },
+            active: d.last_active_date.map(when).unwrap_or_default(),
+        }
+    }
+}
+
 /// What the user page shows besides the row itself.
 pub(super) struct Account {
     user: UserRow,
@@ -292,6 +334,7 @@ pub(super) struct Account {
     apps: Vec<String>,
     audit: Vec<AuditRow>,
     sessions: Vec<Session>,
+    devices: Vec<UserDevice>,
     linked: Vec<ThirdPartyId>,
     offer: Offer,
 }
@@ -299,6 +342,7 @@ pub(super) struct Account {
 pub(super) async fn load(page: &Page, uid: String) -> ApiResult<Account> {
     let sessions = users_admin::sessions(&page.caller(), &uid).await?;
     let linked = users_admin::third_party_ids(&page.caller(), &uid).await?;
+    let devices = crate::accounts::devices::of_user(&page.caller(), &uid).await?;
     page.host()
         .db
         .run(move |conn| {
@@ -310,6 +354,7 @@ pub(super) async fn load(page: &Page, uid: String) -> ApiResult<Account> {
                 audit: audit::recent(conn, Some(&uid), 20)?,
                 offer: offer(conn)?,
                 sessions,
+                devices,
                 linked,
                 user,
             })
@@ -324,6 +369,7 @@ pub(super) fn show_user(
     sent: Option<(Fields, String)>,
 ) -> HttpResponse {
     let can_write = may(&page, USER_WRITE);
+    let now = page.host().clock.now_ms();
     let status = if sent.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -341,6 +387,11 @@ pub(super) fn show_user(
             can_write,
             audit: account.audit.iter().map(AuditLine::of).collect(),
             sessions: account.sessions.iter().map(SessionLine::of).collect(),
+            devices: account
+                .devices
+                .iter()
+                .map(|d| DeviceLine::of(ctx, d, now))
+                .collect(),
             linked: LinkedLine::of(ctx, &account.linked),
         }
         .render()
