@@ -56,6 +56,8 @@ pub struct HostInner {
     pub metrics: Metrics,
     /// What plugins keep of providers' credentials (session keys, access tokens).
     pub credentials: CredentialCache,
+    /// The face-verification service (`[realname]`), if real-name verification is on.
+    pub frv: Option<Arc<dyn crate::realname::FaceVerifier>>,
 }
 
 /// Cheap to clone; every handler gets one.
@@ -170,7 +172,7 @@ impl HostBuilder {
 
         let mut i18n = I18n::new();
         let mut methods = MethodTable::core();
-        let mut mixins = Vec::new();
+        let mut mixins = crate::realname::rules::mixins();
         let mut assets = Assets::new();
         let mut login_methods: Vec<Arc<dyn LoginMethod>> = vec![Arc::new(PasswordMethod)];
         let mut links = Links::default();
@@ -233,9 +235,12 @@ impl HostBuilder {
             u64::try_from(self.clock.now_ms() / 1000).unwrap_or(0),
         );
         let credentials = CredentialCache::new(&settings.code_secret);
+        let frv = crate::realname::build(&config.realname, config.test_mode)
+            .map_err(ConfigError::Other)?;
         Ok(Host(Arc::new(HostInner {
             metrics,
             credentials,
+            frv,
             trusted_proxies,
             site,
             assets,

@@ -22,6 +22,7 @@ pub mod passwords;
 pub mod plugin;
 #[cfg(test)]
 mod properties;
+pub mod realname;
 pub mod secret;
 pub mod server;
 pub mod telemetry;

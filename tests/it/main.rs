@@ -35,6 +35,7 @@ mod operations;
 mod pages;
 mod plugins;
 mod qq;
+mod realname;
 mod register;
 mod sms;
 mod throttle;
@@ -73,6 +74,7 @@ fn all_cases() -> Vec<Case> {
         pages::cases(),
         plugins::cases(),
         qq::cases(),
+        realname::cases(),
         register::cases(),
         sms::cases(),
         throttle::cases(),

@@ -17,6 +17,7 @@ pub mod invite;
 pub mod log;
 pub mod login;
 pub mod phone;
+pub mod realname;
 pub mod register;
 pub mod reset;
 pub mod roles;

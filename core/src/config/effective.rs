@@ -45,6 +45,14 @@ pub struct Effective {
     pub force_invite_code: bool,
     pub user_register_default_role: Vec<String>,
     pub request_auth_secret: Option<Secret>,
+    /// Accounts that may be verified with one ID number (`idCardCertifyLimit`, default 1).
+    pub id_card_certify_limit: u64,
+    /// Face verifications one account may start per day (`realNameCertifyLimit`, default 5).
+    pub real_name_certify_limit: u64,
+    /// The AES key of real-name data (`sensitiveInfoEncryptSecret`).
+    pub sensitive_info_encrypt_secret: Option<Secret>,
+    /// Keep the liveness photo (`frvNeedAlivePhoto`).
+    pub frv_need_alive_photo: bool,
     pub service: Service,
     pub oauth: Option<serde_json::Value>,
 }
@@ -127,6 +135,14 @@ impl Effective {
                 .clone()
                 .filter(|s| !s.is_empty())
                 .map(Secret::new),
+            id_card_certify_limit: keys.id_card_certify_limit.unwrap_or(1),
+            real_name_certify_limit: keys.real_name_certify_limit.unwrap_or(5),
+            sensitive_info_encrypt_secret: keys
+                .sensitive_info_encrypt_secret
+                .clone()
+                .filter(|s| !s.is_empty())
+                .map(Secret::new),
+            frv_need_alive_photo: keys.frv_need_alive_photo.unwrap_or(false),
             service: keys.service.clone().unwrap_or_default(),
             oauth: keys.oauth.clone(),
         })

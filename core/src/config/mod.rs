@@ -278,6 +278,7 @@ struct UnidKeys {
     codes: Option<CodesConfig>,
     pages: Option<pages::PagesConfig>,
     plugins: Option<BTreeMap<String, Value>>,
+    realname: Option<crate::realname::RealnameConfig>,
 }
 
 const UNID_KEYS: &[&str] = &[
@@ -290,6 +291,7 @@ const UNID_KEYS: &[&str] = &[
     "codes",
     "pages",
     "plugins",
+    "realname",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -305,6 +307,8 @@ pub struct Config {
     pub codes: CodesConfig,
     pub pages: pages::PagesConfig,
     pub plugins: BTreeMap<String, Value>,
+    /// `[realname]`: the face-verification service behind `getFrvCertifyId`.
+    pub realname: crate::realname::RealnameConfig,
     /// The file this came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -382,6 +386,7 @@ impl Config {
                 config.codes = keys.codes.unwrap_or_default();
                 config.pages = keys.pages.unwrap_or_default();
                 config.plugins = keys.plugins.unwrap_or_default();
+                config.realname = keys.realname.unwrap_or_default();
                 if let Some(apps) = map.remove("apps") {
                     if let Some(key) = map.keys().next() {
                         return Err(ConfigError::Key {
@@ -430,6 +435,7 @@ impl Config {
                 "false when [server] production = true (test mode accepts fixed captcha and codes)",
             ));
         }
+        crate::realname::build(&self.realname, self.test_mode).map_err(ConfigError::Other)?;
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::invalid("server.maxBodyBytes", "at least 1024"));
         }

@@ -7,6 +7,7 @@ mod admin;
 mod captcha;
 mod external;
 mod fission;
+mod realname;
 pub mod login;
 pub mod register;
 mod session;
@@ -84,6 +85,7 @@ impl MethodTable {
             .chain(admin::methods())
             .chain(fission::methods())
             .chain(external::methods())
+            .chain(realname::methods())
         {
             // Core names are distinct by construction; a clash is a programming error.
             if let Err(e) = table.add(spec) {

@@ -7,6 +7,7 @@ pub mod devices;
 pub mod invites;
 pub mod logs;
 pub mod nonces;
+pub mod realname;
 pub mod roles;
 pub mod search_plan;
 pub mod stats;
