@@ -38,6 +38,25 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Import a uni-id project's users, roles, permissions, tags, devices and login log from a
+    /// uniCloud database export (JSON lines, one <collection>.jsonl or .json file each).
+    /// Password hashes are kept: users sign in with their old passwords.
+    Import {
+        /// The directory holding uni-id-users.jsonl, uni-id-roles.jsonl…
+        dir: PathBuf,
+        /// Check every record (and conflicts with the database) without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Records written per transaction.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        batch: u32,
+    },
+    /// Export users, roles, permissions, tags, devices and the login log as uni-id documents,
+    /// one <collection>.jsonl file each (the shape `unid import` reads).
+    Export {
+        /// The directory to write into (created if needed; existing files are not overwritten).
+        dir: PathBuf,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -102,6 +121,12 @@ fn main() -> Result<()> {
         Command::Admin {
             command: AdminCommand::Seed { users },
         } => runtime.block_on(admin_seed(config, users)),
+        Command::Import {
+            dir,
+            dry_run,
+            batch,
+        } => import(config, &dir, dry_run, batch),
+        Command::Export { dir } => export(config, &dir),
         Command::Config {
             command: ConfigCommand::Check,
         } => config_check(config),
@@ -205,6 +230,60 @@ fn migrate(config: Config) -> Result<()> {
         for name in applied {
             println!("applied {name}");
         }
+    }
+    Ok(())
+}
+
+/// `unid import`: the database's migrations first, then the export's files; the summary on
+/// standard output. Exits with status 2 when records were left out (bad or conflicting), so a
+/// script notices.
+fn import(config: Config, dir: &Path, dry_run: bool, batch: u32) -> Result<()> {
+    use unid_core::transfer::{import, progress};
+    let pool = unid_core::db::DbPool::connect(&config.database_url(), 1)?;
+    pool.migrate()?;
+    let mut conn = pool.get()?;
+    let options = import::Options {
+        dry_run,
+        batch: batch as usize,
+    };
+    let mut console = progress::Console::new(std::io::stderr().is_terminal());
+    let started = std::time::Instant::now();
+    let summary = import::import(&mut conn, dir, &options, &mut console)?;
+    let seconds = started.elapsed().as_secs_f64();
+    print!("{}", progress::summary_table(&summary.collections, dry_run));
+    let total = summary.total();
+    println!(
+        "{} {} records in {seconds:.1} s ({:.0} per second){}",
+        if dry_run { "checked" } else { "imported" },
+        total.read,
+        total.read as f64 / seconds.max(1e-3),
+        if dry_run {
+            "; dry run: nothing was written"
+        } else {
+            ""
+        }
+    );
+    if total.bad + total.conflicts > 0 {
+        println!(
+            "{} records were not imported: see the lines above",
+            total.bad + total.conflicts
+        );
+        std::io::stdout().flush().ok();
+        std::process::exit(2);
+    }
+    Ok(())
+}
+
+/// `unid export`: every collection into `dir`, one JSON-lines file each.
+fn export(config: Config, dir: &Path) -> Result<()> {
+    use unid_core::transfer::{export, progress};
+    let pool = unid_core::db::DbPool::connect(&config.database_url(), 1)?;
+    pool.migrate()?;
+    let mut conn = pool.get()?;
+    let mut console = progress::Console::new(std::io::stderr().is_terminal());
+    let counts = export::export(&mut conn, dir, &mut console)?;
+    for (collection, n) in counts {
+        println!("{collection}: {n} documents");
     }
     Ok(())
 }

@@ -28,6 +28,7 @@ pub mod server;
 pub mod telemetry;
 pub mod throttle;
 pub mod tokens;
+pub mod transfer;
 pub mod validator;
 
 pub use actix_web;

@@ -1,0 +1,317 @@
+//! `unid import DIR`: reads each collection's file line by line, a batch of records per
+//! transaction, reporting bad lines as it goes; then has the console's figures recounted.
+//! A dry run does the same work inside one transaction that it rolls back, so it finds every
+//! problem the import would, and leaves nothing behind.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use super::load::{self, Lined, Out};
+use super::load_other;
+use super::other::{Device, LogEntry, OpendbDevice, Permission, Role, Tag};
+use super::records::{Doc, RecordError};
+use super::users::UserRows;
+use super::{Collection, ProblemKind, Reporter, Tally, TransferError};
+use crate::db::models::stats;
+use crate::db::{DbConn, is_unique_violation};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Validate only: nothing stays written.
+    pub dry_run: bool,
+    /// Records per transaction.
+    pub batch: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            dry_run: false,
+            batch: 1000,
+        }
+    }
+}
+
+/// What an import did, collection by collection (those with a file only).
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub collections: Vec<(Collection, Tally)>,
+    pub dry_run: bool,
+}
+
+impl Summary {
+    pub fn total(&self) -> Tally {
+        let mut t = Tally::default();
+        for (_, c) in &self.collections {
+            t.add(c);
+        }
+        t
+    }
+}
+
+/// The export's file for each collection present in `dir`: `<collection>.jsonl` or `.json`.
+pub fn files(dir: &Path) -> Result<Vec<(Collection, PathBuf)>, TransferError> {
+    if !dir.is_dir() {
+        return Err(TransferError::Input(format!(
+            "{} is not a directory",
+            dir.display()
+        )));
+    }
+    let mut found = Vec::new();
+    for c in Collection::ALL {
+        let candidates: Vec<PathBuf> = ["jsonl", "json"]
+            .iter()
+            .map(|ext| dir.join(format!("{}.{ext}", c.name())))
+            .filter(|p| p.is_file())
+            .collect();
+        match candidates.as_slice() {
+            [] => {}
+            [one] => found.push((c, one.clone())),
+            _ => {
+                return Err(TransferError::Input(format!(
+                    "both {0}.jsonl and {0}.json are in {1}: keep one",
+                    c.name(),
+                    dir.display()
+                )));
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(TransferError::Input(format!(
+            "no uni-id export in {}: expected files such as uni-id-users.jsonl (or .json)",
+            dir.display()
+        )));
+    }
+    Ok(found)
+}
+
+/// Imports every collection file in `dir`.
+pub fn import(
+    conn: &mut DbConn,
+    dir: &Path,
+    options: &Options,
+    reporter: &mut dyn Reporter,
+) -> Result<Summary, TransferError> {
+    let files = files(dir)?;
+    if options.dry_run {
+        // Rolled back by returning an error from the transaction.
+        enum End {
+            DryRun(Summary),
+            Failed(TransferError),
+        }
+        impl From<diesel::result::Error> for End {
+            fn from(e: diesel::result::Error) -> End {
+                End::Failed(e.into())
+            }
+        }
+        let ended = conn.write_tx(|conn| match import_all(conn, &files, options, reporter) {
+            Ok((summary, _)) => Err::<(), End>(End::DryRun(summary)),
+            Err(e) => Err(End::Failed(e)),
+        });
+        return match ended {
+            Err(End::DryRun(summary)) => Ok(summary),
+            Err(End::Failed(e)) => Err(e),
+            Ok(()) => Err(TransferError::Input("the dry run did not roll back".into())),
+        };
+    }
+    let (summary, earliest) = import_all(conn, &files, options, reporter)?;
+    if let Some(earliest) = earliest {
+        // Registrations and sign-ins landed in days the console had already counted.
+        stats::forget_since(conn, earliest)?;
+    }
+    conn.analyze()?;
+    Ok(summary)
+}
+
+fn import_all(
+    conn: &mut DbConn,
+    files: &[(Collection, PathBuf)],
+    options: &Options,
+    reporter: &mut dyn Reporter,
+) -> Result<(Summary, Option<i64>), TransferError> {
+    let mut summary = Summary {
+        dry_run: options.dry_run,
+        ..Summary::default()
+    };
+    let mut earliest: Option<i64> = None;
+    for (collection, path) in files {
+        let out = match collection {
+            Collection::Users => read(
+                conn,
+                *collection,
+                path,
+                options,
+                reporter,
+                |doc| UserRows::from_doc(doc).map(|r| (r, None)),
+                load::users_batch,
+            )?,
+            Collection::Permissions => read(
+                conn,
+                *collection,
+                path,
+                options,
+                reporter,
+                Permission::from_doc,
+                load_other::permissions_batch,
+            )?,
+            Collection::Roles => read(
+                conn,
+                *collection,
+                path,
+                options,
+                reporter,
+                Role::from_doc,
+                load_other::roles_batch,
+            )?,
+            Collection::Tags => read(
+                conn,
+                *collection,
+                path,
+                options,
+                reporter,
+                Tag::from_doc,
+                load_other::tags_batch,
+            )?,
+            Collection::Log => read(
+                conn,
+                *collection,
+                path,
+                options,
+                reporter,
+                LogEntry::from_doc,
+                load_other::log_batch,
+            )?,
+            Collection::Devices => read(
+                conn,
+                *collection,
+                path,
+                options,
+                reporter,
+                |doc| Device::from_doc(doc).map(|d| (d, None)),
+                load_other::devices_batch,
+            )?,
+            Collection::OpendbDevices => read(
+                conn,
+                *collection,
+                path,
+                options,
+                reporter,
+                |doc| OpendbDevice::from_doc(doc).map(|d| (d, None)),
+                load_other::opendb_devices_batch,
+            )?,
+        };
+        if let Some(e) = out.earliest {
+            earliest = Some(earliest.map_or(e, |x| x.min(e)));
+        }
+        summary.collections.push((*collection, out.tally));
+    }
+    Ok((summary, earliest))
+}
+
+/// One file: parse each line with `parse` (which also names fields it had to leave out),
+/// write each full batch with `write` in its own transaction.
+fn read<T: Clone>(
+    conn: &mut DbConn,
+    collection: Collection,
+    path: &Path,
+    options: &Options,
+    reporter: &mut dyn Reporter,
+    parse: impl Fn(Doc) -> Result<(T, Option<String>), RecordError>,
+    write: impl Fn(&mut DbConn, Vec<Lined<T>>, &mut Out) -> diesel::QueryResult<()>,
+) -> Result<Out, TransferError> {
+    let io = |source| TransferError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    reporter.begin(collection, &name, size);
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut out = Out::new(&name);
+    let mut batch: Vec<Lined<T>> = Vec::with_capacity(options.batch);
+    let mut buf: Vec<u8> = Vec::new();
+    let (mut line_no, mut done) = (0u64, 0u64);
+    loop {
+        buf.clear();
+        let n = reader.read_until(b'\n', &mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        done += n as u64;
+        let text = match std::str::from_utf8(&buf) {
+            Ok(t) => t.trim(),
+            Err(_) => {
+                out.tally.read += 1;
+                out.report(line_no, ProblemKind::Bad, "not UTF-8 text".into());
+                continue;
+            }
+        };
+        // A UTF-8 byte order mark may start the first line of a file saved by an editor.
+        let text = text.trim_start_matches('\u{feff}');
+        if text.is_empty() {
+            continue;
+        }
+        out.tally.read += 1;
+        match Doc::parse(text).and_then(&parse) {
+            Ok((record, leftover)) => {
+                if let Some(fields) = leftover {
+                    out.report(
+                        line_no,
+                        ProblemKind::Note,
+                        format!("fields not kept: {fields}"),
+                    );
+                }
+                batch.push((line_no, record));
+            }
+            Err(e) => out.report(line_no, ProblemKind::Bad, e.to_string()),
+        }
+        if batch.len() >= options.batch {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(options.batch));
+            write_batch(conn, full, &mut out, &write)?;
+            flush(reporter, &mut out);
+            reporter.advance(done, &out.tally);
+        }
+    }
+    if !batch.is_empty() {
+        write_batch(conn, batch, &mut out, &write)?;
+    }
+    flush(reporter, &mut out);
+    reporter.advance(done, &out.tally);
+    reporter.end(collection, &out.tally);
+    Ok(out)
+}
+
+/// One batch in one transaction: all at once, and if the database refuses that with a unique
+/// violation (which the checks before the write should have foreseen: a concurrent writer),
+/// again record by record so that only the refused records are left out.
+fn write_batch<T: Clone>(
+    conn: &mut DbConn,
+    batch: Vec<Lined<T>>,
+    out: &mut Out,
+    write: &impl Fn(&mut DbConn, Vec<Lined<T>>, &mut Out) -> diesel::QueryResult<()>,
+) -> Result<(), TransferError> {
+    let mut attempt = out.attempt(false);
+    match conn.write_tx(|conn| write(conn, batch.clone(), &mut attempt)) {
+        Ok(()) => out.absorb(attempt),
+        Err(e) if is_unique_violation(&e) => {
+            let mut careful = out.attempt(true);
+            conn.write_tx(|conn| write(conn, batch, &mut careful))?;
+            out.absorb(careful);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+/// Hands the problems found so far to the reporter.
+fn flush(reporter: &mut dyn Reporter, out: &mut Out) {
+    for p in out.problems.drain(..) {
+        reporter.problem(&p);
+    }
+}

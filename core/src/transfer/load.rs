@@ -1,0 +1,568 @@
+//! Writing one batch of users: what is already there is compared, what would clash is
+//! reported, the rest goes in with a few multi-row inserts. The caller holds the batch's
+//! transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Text};
+
+use super::users::{Realname, UserFields, UserRows};
+use super::{Problem, ProblemKind, Tally};
+use crate::accounts::phone;
+use crate::db::models::third_party::ThirdPartyId;
+use crate::db::schema::{
+    user_apps, user_identities, user_realname, user_roles, user_third_party, users,
+};
+use crate::db::{DbConn, is_unique_violation};
+use crate::db_run;
+
+/// Both backends take this many bound parameters in one statement with room to spare
+/// (SQLite 32,766, PostgreSQL 65,535).
+pub const MAX_PARAMS: usize = 30_000;
+
+/// The outcome of the batches of one file.
+pub struct Out {
+    pub file: String,
+    pub tally: Tally,
+    pub problems: Vec<Problem>,
+    /// The earliest date written (registration, log row): the console recounts from there.
+    pub earliest: Option<i64>,
+    /// Write record by record, each in a savepoint, reporting those the database refuses (a
+    /// batch is retried so when its one multi-row write hit a unique violation).
+    pub careful: bool,
+}
+
+impl Out {
+    pub fn new(file: &str) -> Out {
+        Out {
+            file: file.to_string(),
+            tally: Tally::default(),
+            problems: Vec::new(),
+            earliest: None,
+            careful: false,
+        }
+    }
+
+    /// An empty outcome for one attempt at a batch, to [`Out::absorb`] once it committed.
+    pub fn attempt(&self, careful: bool) -> Out {
+        Out {
+            careful,
+            ..Out::new(&self.file)
+        }
+    }
+
+    pub fn absorb(&mut self, attempt: Out) {
+        self.tally.add(&attempt.tally);
+        self.problems.extend(attempt.problems);
+        if let Some(e) = attempt.earliest {
+            self.earliest = Some(self.earliest.map_or(e, |x| x.min(e)));
+        }
+    }
+
+    pub fn report(&mut self, line: u64, kind: ProblemKind, message: String) {
+        match kind {
+            ProblemKind::Bad => self.tally.bad += 1,
+            ProblemKind::Conflict => self.tally.conflicts += 1,
+            ProblemKind::Kept => self.tally.kept += 1,
+            ProblemKind::Note => {}
+        }
+        self.problems.push(Problem {
+            file: self.file.clone(),
+            line,
+            kind,
+            message,
+        });
+    }
+
+    pub fn wrote(&mut self, date: Option<i64>) {
+        self.tally.imported += 1;
+        if let Some(d) = date {
+            self.earliest = Some(self.earliest.map_or(d, |e| e.min(d)));
+        }
+    }
+}
+
+/// A record and the line it came from.
+pub type Lined<T> = (u64, T);
+
+#[derive(Insertable)]
+#[diesel(table_name = user_third_party)]
+struct ThirdPartyRow<'a> {
+    user_id: &'a str,
+    provider: &'a str,
+    kind: &'a str,
+    platform: &'a str,
+    value: &'a str,
+}
+
+pub fn users_batch(
+    conn: &mut DbConn,
+    batch: Vec<Lined<UserRows>>,
+    out: &mut Out,
+) -> QueryResult<()> {
+    let ids: Vec<String> = batch.iter().map(|(_, r)| r.user.id.clone()).collect();
+    let existing = load_users(conn, &ids)?;
+    let mut fresh = Vec::with_capacity(batch.len());
+    let mut lines: HashMap<String, u64> = HashMap::new();
+    for (line, rows) in batch {
+        let id = rows.user.id.clone();
+        if let Some(have) = existing.get(&id) {
+            if *have == rows {
+                out.tally.unchanged += 1;
+            } else {
+                let fields = differing(have, &rows);
+                out.report(
+                    line,
+                    ProblemKind::Kept,
+                    format!("user {id} is already there with other {fields}: the database's copy is kept"),
+                );
+            }
+        } else if let Some(first) = lines.get(&id) {
+            out.report(
+                line,
+                ProblemKind::Conflict,
+                format!("user {id} is also on line {first}"),
+            );
+        } else {
+            lines.insert(id, line);
+            fresh.push((line, rows));
+        }
+    }
+    let fresh = screen(conn, fresh, out)?;
+    write(conn, fresh, out)
+}
+
+/// The users of `ids` already in the database, with their satellite rows.
+pub fn load_users(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<String, UserRows>> {
+    // Usually none are: a probe by the list first, the whole rows only for those found.
+    let present: Vec<Text1> = by_list(conn, "SELECT id AS a FROM users", "id", ids)?;
+    if present.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = present.into_iter().map(|r| r.a).collect();
+    let found: Vec<UserFields> = db_run!(conn: {
+        users::table.filter(users::id.eq_any(&ids)).select(UserFields::as_select()).load(conn)
+    })?;
+    let apps: Vec<(String, String)> = db_run!(conn: {
+        user_apps::table
+            .filter(user_apps::user_id.eq_any(&ids))
+            .select((user_apps::user_id, user_apps::app_id))
+            .load(conn)
+    })?;
+    let roles: Vec<(String, String)> = db_run!(conn: {
+        user_roles::table
+            .filter(user_roles::user_id.eq_any(&ids))
+            .select((user_roles::user_id, user_roles::role_id))
+            .load(conn)
+    })?;
+    let third: Vec<(String, ThirdPartyId)> = db_run!(conn: {
+        user_third_party::table
+            .filter(user_third_party::user_id.eq_any(&ids))
+            .select((user_third_party::user_id, ThirdPartyId::as_select()))
+            .load(conn)
+    })?;
+    let realnames: Vec<Realname> = db_run!(conn: {
+        user_realname::table
+            .filter(user_realname::user_id.eq_any(&ids))
+            .select(Realname::as_select())
+            .load(conn)
+    })?;
+    let mut map: HashMap<String, UserRows> = found
+        .into_iter()
+        .map(|user| {
+            let rows = UserRows {
+                user,
+                apps: Vec::new(),
+                roles: Vec::new(),
+                third_party: Vec::new(),
+                realname: None,
+            };
+            (rows.user.id.clone(), rows)
+        })
+        .collect();
+    for (uid, app) in apps {
+        if let Some(r) = map.get_mut(&uid) {
+            r.apps.push(app);
+        }
+    }
+    for (uid, role) in roles {
+        if let Some(r) = map.get_mut(&uid) {
+            r.roles.push(role);
+        }
+    }
+    for (uid, id) in third {
+        if let Some(r) = map.get_mut(&uid) {
+            r.third_party.push(id);
+        }
+    }
+    for realname in realnames {
+        if let Some(r) = map.get_mut(&realname.user_id) {
+            r.realname = Some(realname);
+        }
+    }
+    // Sorted here, byte-wise, as `UserRows::from_doc` sorts: a database's collation may not be.
+    for r in map.values_mut() {
+        r.apps.sort();
+        r.roles.sort();
+        r.third_party.sort_by(|a, b| {
+            (&a.provider, &a.kind, &a.platform).cmp(&(&b.provider, &b.kind, &b.platform))
+        });
+    }
+    Ok(map)
+}
+
+/// The top-level fields in which two versions of a user differ, for the report.
+fn differing(have: &UserRows, new: &UserRows) -> String {
+    let (a, b) = (have.to_doc(), new.to_doc());
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let names: Vec<&str> = keys
+        .into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(String::as_str)
+        .collect();
+    if names.is_empty() {
+        "values".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Who already answers to an identifier: their app, their uid and, within this run's batch,
+/// their line.
+struct Holder {
+    app: String,
+    uid: String,
+    line: Option<u64>,
+}
+
+/// Drops (and reports) each user that would share an identifier with another account in one
+/// of its apps — the rule registration follows: a user allowed into every app (`*`) clashes
+/// with a holder in any app. What the ledger's primary key would refuse is among these.
+fn screen(
+    conn: &mut DbConn,
+    fresh: Vec<Lined<UserRows>>,
+    out: &mut Out,
+) -> QueryResult<Vec<Lined<UserRows>>> {
+    let ledgers: Vec<Vec<(String, String, String)>> =
+        fresh.iter().map(|(_, r)| r.ledger()).collect();
+    let mut values: Vec<String> = ledgers
+        .iter()
+        .flatten()
+        .map(|(_, _, v)| v.clone())
+        .collect();
+    values.sort();
+    values.dedup();
+    let mut holders: HashMap<(String, String), Vec<Holder>> = HashMap::new();
+    let rows: Vec<Text4> = by_list(
+        conn,
+        "SELECT app_id AS a, kind AS b, value AS c, user_id AS d FROM user_identities",
+        "value",
+        &values,
+    )?;
+    for Text4 {
+        a: app,
+        b: kind,
+        c: value,
+        d: uid,
+    } in rows
+    {
+        holders.entry((kind, value)).or_default().push(Holder {
+            app,
+            uid,
+            line: None,
+        });
+    }
+    let codes: Vec<String> = fresh
+        .iter()
+        .filter_map(|(_, r)| r.user.my_invite_code.clone())
+        .collect();
+    let mut code_holders: HashMap<String, (String, Option<u64>)> = HashMap::new();
+    if !codes.is_empty() {
+        let taken: Vec<Text2> = by_list(
+            conn,
+            "SELECT id AS a, my_invite_code AS b FROM users",
+            "my_invite_code",
+            &codes,
+        )?;
+        for Text2 { a: uid, b: code } in taken {
+            code_holders.insert(code, (uid, None));
+        }
+    }
+    let mut keep = Vec::with_capacity(fresh.len());
+    for ((line, rows), ledger) in fresh.into_iter().zip(ledgers) {
+        let uid = &rows.user.id;
+        let clash = ledger.iter().find_map(|(app, kind, value)| {
+            holders
+                .get(&(kind.clone(), value.clone()))?
+                .iter()
+                .find(|h| h.uid != *uid && (h.app == *app || h.app == "*" || app == "*"))
+                .map(|h| (kind, value, h))
+        });
+        if let Some((kind, value, h)) = clash {
+            let shown = if kind == "mobile" {
+                phone::masked(value)
+            } else {
+                value.clone()
+            };
+            let at = h.line.map_or(String::new(), |l| format!(" (line {l})"));
+            let message = format!(
+                "user {uid}: {kind} {shown} already belongs to user {}{at} in app {}: not imported",
+                h.uid, h.app
+            );
+            out.report(line, ProblemKind::Conflict, message);
+            continue;
+        }
+        if let Some(code) = &rows.user.my_invite_code
+            && let Some((other, other_line)) = code_holders.get(code)
+        {
+            let at = other_line.map_or(String::new(), |l| format!(" (line {l})"));
+            let message = format!(
+                "user {uid}: my_invite_code {code} already belongs to user {other}{at}: not imported"
+            );
+            out.report(line, ProblemKind::Conflict, message);
+            continue;
+        }
+        for (app, kind, value) in ledger {
+            holders.entry((kind, value)).or_default().push(Holder {
+                app,
+                uid: uid.clone(),
+                line: Some(line),
+            });
+        }
+        if let Some(code) = &rows.user.my_invite_code {
+            code_holders.insert(code.clone(), (uid.clone(), Some(line)));
+        }
+        keep.push((line, rows));
+    }
+    Ok(keep)
+}
+
+/// Inserts the batch at once (a unique violation fails the batch, which the caller then
+/// retries carefully), or, careful, one user at a time, reporting those the database refuses
+/// (a registration that took an identifier since [`screen`] looked).
+fn write(conn: &mut DbConn, batch: Vec<Lined<UserRows>>, out: &mut Out) -> QueryResult<()> {
+    if !out.careful {
+        let all: Vec<&UserRows> = batch.iter().map(|(_, r)| r).collect();
+        insert(conn, &all)?;
+        for r in all {
+            out.wrote(r.user.register_date);
+        }
+        return Ok(());
+    }
+    for (line, rows) in &batch {
+        match conn.write_tx(|conn| insert(conn, &[rows])) {
+            Ok(()) => out.wrote(rows.user.register_date),
+            Err(e) if is_unique_violation(&e) => out.report(
+                *line,
+                ProblemKind::Conflict,
+                format!(
+                    "user {}: the database refused it ({e}): not imported",
+                    rows.user.id
+                ),
+            ),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The rows of `batch`, a multi-row insert per table (split to stay under [`MAX_PARAMS`]).
+fn insert(conn: &mut DbConn, batch: &[&UserRows]) -> QueryResult<()> {
+    if let DbConn::Sqlite(c) = conn {
+        return insert_each(c, batch);
+    }
+    let users_rows: Vec<UserFields> = batch.iter().map(|r| r.user.clone()).collect();
+    for chunk in users_rows.chunks(MAX_PARAMS / 23) {
+        db_run!(conn: { diesel::insert_into(users::table).values(chunk).execute(conn) })?;
+    }
+    let apps: Vec<_> = batch
+        .iter()
+        .flat_map(|r| {
+            r.apps
+                .iter()
+                .map(|a| (user_apps::user_id.eq(&r.user.id), user_apps::app_id.eq(a)))
+        })
+        .collect();
+    for chunk in apps.chunks(MAX_PARAMS / 2) {
+        db_run!(conn: { diesel::insert_into(user_apps::table).values(chunk).execute(conn) })?;
+    }
+    let roles: Vec<_> = batch
+        .iter()
+        .flat_map(|r| {
+            r.roles.iter().map(|x| {
+                (
+                    user_roles::user_id.eq(&r.user.id),
+                    user_roles::role_id.eq(x),
+                )
+            })
+        })
+        .collect();
+    for chunk in roles.chunks(MAX_PARAMS / 2) {
+        db_run!(conn: { diesel::insert_into(user_roles::table).values(chunk).execute(conn) })?;
+    }
+    let third: Vec<ThirdPartyRow> = batch
+        .iter()
+        .flat_map(|r| {
+            r.third_party.iter().map(|id| ThirdPartyRow {
+                user_id: &r.user.id,
+                provider: &id.provider,
+                kind: &id.kind,
+                platform: &id.platform,
+                value: &id.value,
+            })
+        })
+        .collect();
+    for chunk in third.chunks(MAX_PARAMS / 5) {
+        db_run!(conn: { diesel::insert_into(user_third_party::table).values(chunk).execute(conn) })?;
+    }
+    let realnames: Vec<Realname> = batch.iter().filter_map(|r| r.realname.clone()).collect();
+    for chunk in realnames.chunks(MAX_PARAMS / 4) {
+        db_run!(conn: { diesel::insert_into(user_realname::table).values(chunk).execute(conn) })?;
+    }
+    let ledger: Vec<(String, String, String, String)> = batch
+        .iter()
+        .flat_map(|r| {
+            r.ledger()
+                .into_iter()
+                .map(|(app, kind, value)| (app, kind, value, r.user.id.clone()))
+        })
+        .collect();
+    let ledger: Vec<_> = ledger
+        .iter()
+        .map(|(app, kind, value, uid)| {
+            (
+                user_identities::app_id.eq(app),
+                user_identities::kind.eq(kind),
+                user_identities::value.eq(value),
+                user_identities::user_id.eq(uid),
+            )
+        })
+        .collect();
+    for chunk in ledger.chunks(MAX_PARAMS / 4) {
+        db_run!(conn: { diesel::insert_into(user_identities::table).values(chunk).execute(conn) })?;
+    }
+    Ok(())
+}
+
+/// SQLite: the satellite rows a statement at a time. In-process there is no round trip to
+/// save, and a one-row insert is prepared once and cached, where a multi-row one of thousands
+/// of rows is parsed anew every batch.
+fn insert_each(conn: &mut diesel::SqliteConnection, batch: &[&UserRows]) -> QueryResult<()> {
+    // The users in one statement: their search index (an FTS5 table filled by a trigger)
+    // flushes its pending terms at every statement's savepoint, which row by row cost more
+    // than everything else together.
+    let users_rows: Vec<UserFields> = batch.iter().map(|r| r.user.clone()).collect();
+    for chunk in users_rows.chunks(MAX_PARAMS / 23) {
+        diesel::insert_into(users::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    for r in batch {
+        let uid = &r.user.id;
+        for app in &r.apps {
+            diesel::insert_into(user_apps::table)
+                .values((user_apps::user_id.eq(uid), user_apps::app_id.eq(app)))
+                .execute(conn)?;
+        }
+        for role in &r.roles {
+            diesel::insert_into(user_roles::table)
+                .values((user_roles::user_id.eq(uid), user_roles::role_id.eq(role)))
+                .execute(conn)?;
+        }
+        for id in &r.third_party {
+            let row = ThirdPartyRow {
+                user_id: uid,
+                provider: &id.provider,
+                kind: &id.kind,
+                platform: &id.platform,
+                value: &id.value,
+            };
+            diesel::insert_into(user_third_party::table)
+                .values(&row)
+                .execute(conn)?;
+        }
+        if let Some(realname) = &r.realname {
+            diesel::insert_into(user_realname::table)
+                .values(realname)
+                .execute(conn)?;
+        }
+        for (app, kind, value) in r.ledger() {
+            diesel::insert_into(user_identities::table)
+                .values((
+                    user_identities::app_id.eq(app),
+                    user_identities::kind.eq(kind),
+                    user_identities::value.eq(value),
+                    user_identities::user_id.eq(uid),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+pub struct Text1 {
+    #[diesel(sql_type = Text)]
+    pub a: String,
+}
+
+#[derive(QueryableByName)]
+pub struct Text2 {
+    #[diesel(sql_type = Text)]
+    pub a: String,
+    #[diesel(sql_type = Text)]
+    pub b: String,
+}
+
+#[derive(QueryableByName)]
+pub struct Text4 {
+    #[diesel(sql_type = Text)]
+    pub a: String,
+    #[diesel(sql_type = Text)]
+    pub b: String,
+    #[diesel(sql_type = Text)]
+    pub c: String,
+    #[diesel(sql_type = Text)]
+    pub d: String,
+}
+
+/// `select` filtered to rows whose `column` is in `list`, the list bound as one parameter:
+/// PostgreSQL takes it as an array (`= ANY($1)`), SQLite as a JSON array (`IN (SELECT value
+/// FROM json_each(?1))`). A batch's list has thousands of entries; as `IN (?, ?, …)` each
+/// batch would be a new statement of thousands of parameters to parse.
+pub fn by_list<R>(
+    conn: &mut DbConn,
+    select: &str,
+    column: &str,
+    list: &[String],
+) -> QueryResult<Vec<R>>
+where
+    R: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
+{
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    match conn {
+        DbConn::Sqlite(c) => {
+            let json = serde_json::to_string(list)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+            diesel::sql_query(format!(
+                "{select} WHERE {column} IN (SELECT value FROM json_each(?1))"
+            ))
+            .bind::<Text, _>(json)
+            .load(&mut **c)
+        }
+        DbConn::Postgres(c) => diesel::sql_query(format!("{select} WHERE {column} = ANY($1)"))
+            .bind::<Array<Text>, _>(list)
+            .load(&mut ***c),
+    }
+}
+
+/// The ids among `ids` that are users, for records that point at one (devices).
+pub fn existing_users(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashSet<String>> {
+    let rows: Vec<Text1> = by_list(conn, "SELECT id AS a FROM users", "id", ids)?;
+    Ok(rows.into_iter().map(|r| r.a).collect())
+}

@@ -1,0 +1,14 @@
+DROP INDEX user_identities_value;
+DROP INDEX opendb_devices_doc_id;
+DROP INDEX devices_doc_id;
+DROP INDEX uni_id_log_doc_id;
+DROP INDEX user_tags_doc_id;
+DROP INDEX permissions_doc_id;
+DROP INDEX roles_doc_id;
+ALTER TABLE opendb_devices DROP COLUMN doc_id;
+ALTER TABLE devices DROP COLUMN extra;
+ALTER TABLE devices DROP COLUMN doc_id;
+ALTER TABLE uni_id_log DROP COLUMN doc_id;
+ALTER TABLE user_tags DROP COLUMN doc_id;
+ALTER TABLE permissions DROP COLUMN doc_id;
+ALTER TABLE roles DROP COLUMN doc_id;
