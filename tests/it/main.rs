@@ -41,6 +41,7 @@ mod sms;
 mod throttle;
 mod timing;
 mod tokens;
+mod transfer;
 mod univerify;
 mod weixin;
 
@@ -80,6 +81,7 @@ fn all_cases() -> Vec<Case> {
         throttle::cases(),
         timing::cases(),
         tokens::cases(),
+        transfer::cases(),
         univerify::cases(),
         weixin::cases(),
     ]
