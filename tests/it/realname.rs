@@ -429,7 +429,10 @@ const ALI_SECRET: &str = "frv-test-secret";
 /// cloudauth's RPC gateway as unid relies on it: common parameters, the signature (the same
 /// `aliyun_rpc::signature` the univerify tests check against an independent vector), then
 /// InitFaceVerify and DescribeFaceVerify.
-fn cloudauth(seen: Arc<Mutex<Vec<Vec<(String, String)>>>>) -> String {
+/// The signed forms the fake accepted.
+type Seen = Arc<Mutex<Vec<Vec<(String, String)>>>>;
+
+fn cloudauth(seen: Seen) -> String {
     let handler = move |params: Form<Vec<(String, String)>>, req: HttpRequest| {
         let seen = seen.clone();
         async move {

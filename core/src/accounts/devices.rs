@@ -108,7 +108,7 @@ mod tests {
             model: Some("iPhone".into()),
             ..Default::default()
         };
-        let v: Value = serde_json::from_str(&extra_of(&d).unwrap()).unwrap();
+        let v: Value = serde_json::from_str(&extra_of(&d).expect("extra")).expect("JSON");
         assert_eq!(v, json!({"os_theme": "dark", "pixel_ratio": 3.0}));
     }
 }

@@ -288,7 +288,7 @@ mod tests {
         let c = SensitiveCipher::of(Some(&crate::secret::Secret::new(
             "0123456789abcdef0123456789ABCDEF",
         )))
-        .unwrap();
+        .expect("a 32-byte key");
         let auth = json!({
             "type": 0, "auth_status": 2,
             "real_name": c.encrypt("张三丰"), "identity": c.encrypt("110101199003070011"),

@@ -125,7 +125,7 @@ mod tests {
     use serde_json::json;
 
     fn map(v: Value) -> Map<String, Value> {
-        v.as_object().unwrap().clone()
+        v.as_object().expect("an object").clone()
     }
 
     #[test]
@@ -155,7 +155,7 @@ mod tests {
     fn signature_is_upper_hex_hmac_of_timestamp_and_params() {
         let p = map(json!({"externalUid": "e1"}));
         let s = sign("secret", "n1", "1700000000000", &p);
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"secretn1").unwrap();
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"secretn1").expect("any key");
         mac.update(b"1700000000000externalUid=e1");
         assert_eq!(s, hex::encode_upper(mac.finalize().into_bytes()));
         assert_eq!(s, s.to_uppercase());
