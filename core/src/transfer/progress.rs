@@ -69,11 +69,12 @@ impl Reporter for Console {
             );
             std::io::stderr().flush().ok();
             self.drawn = true;
-        } else if let Some(tenth) = (done * 10).checked_div(self.size) {
-            if tenth > self.last_tenth && tenth < 10 {
-                self.last_tenth = tenth;
-                eprintln!("{}: {}0% ({} records)", self.file, tenth, tally.read);
-            }
+        } else if let Some(tenth) = (done * 10).checked_div(self.size)
+            && tenth > self.last_tenth
+            && tenth < 10
+        {
+            self.last_tenth = tenth;
+            eprintln!("{}: {}0% ({} records)", self.file, tenth, tally.read);
         }
     }
 
