@@ -158,6 +158,46 @@ impl Shots<'_> {
         self.taken.set(self.taken.get() + 1);
     }
 
+    /// `login` + `setPushCid` through the API from an Android app, as uni-id-pages' App does.
+    async fn push_device(&self, username: &str, password: &str) {
+        let client = json!({
+            "uniPlatform": "app-android", "appId": "__UNI__UNID", "deviceId": format!("{username}-phone"),
+            "deviceBrand": "Xiaomi", "deviceModel": "Redmi K70", "osName": "android", "osVersion": "14",
+        });
+        let http = reqwest::Client::new();
+        let call = |method: &str, params: serde_json::Value, token: Option<String>| {
+            let mut body = json!({"clientInfo": client, "params": params});
+            if let Some(t) = token {
+                body["uniIdToken"] = json!(t);
+            }
+            http.post(format!("{}/uni-id-co/{method}", self.base))
+                .json(&body)
+                .send()
+        };
+        let login: serde_json::Value = call(
+            "login",
+            json!({"username": username, "password": password}),
+            None,
+        )
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("JSON");
+        let token = login["newToken"]["token"].as_str().map(str::to_string);
+        let r: serde_json::Value = call(
+            "setPushCid",
+            json!({"pushClientId": format!("{username}-push-id")}),
+            token,
+        )
+        .await
+        .expect("setPushCid")
+        .json()
+        .await
+        .expect("JSON");
+        assert_eq!(r["errCode"], 0, "setPushCid: {r}");
+    }
+
     async fn fill(&self, css: &str, value: &str) {
         let e = self.c.find(Locator::Css(css)).await.expect(css);
         e.clear().await.ok();
@@ -263,6 +303,9 @@ impl Shots<'_> {
         self.click("form[action='/register'] button[type=submit]")
             .await;
         self.shot("userinfo").await;
+        // The same account signed in on a phone app that registered for push, for the console's
+        // device list.
+        self.push_device(&user, "Demo-Pass-2024").await;
         for (name, path) in [
             ("change-pwd", "/userinfo/change-pwd"),
             ("deactivate", "/userinfo/deactivate"),
