@@ -13,13 +13,12 @@
 //! `Passed` is taken as not finished yet.
 
 use std::fmt;
-use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::{CertifyRequest, FaceVerifier, FrvError, FrvFuture, Outcome};
-use crate::metrics::{self, Metrics};
+use crate::metrics::Metrics;
 use crate::outbound::aliyun_rpc::{encode_pairs, signature};
 use crate::outbound::time::iso8601;
 
@@ -128,11 +127,7 @@ impl AliyunVerifier {
         if !(1..=120).contains(&config.timeout_secs) {
             return Err("config key `realname.aliyun.timeoutSecs` must be 1–120".into());
         }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(config.timeout_secs))
-            .user_agent(concat!("unid/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client for realname.aliyun: {e}"))?;
+        let client = super::http_client("realname.aliyun", config.timeout_secs)?;
         Ok(AliyunVerifier { config, client })
     }
 
@@ -142,15 +137,7 @@ impl AliyunVerifier {
         action: &str,
         params: &[(&str, String)],
     ) -> Result<Value, FrvError> {
-        let started = Instant::now();
-        let result = self.exchange(action, params).await;
-        let outcome = match &result {
-            Ok(_) => metrics::Outcome::Ok,
-            Err(FrvError::Refused(_)) => metrics::Outcome::Rejected,
-            Err(FrvError::Unreachable(_)) => metrics::Outcome::Unreachable,
-        };
-        metrics.outbound(PROVIDER, outcome, started.elapsed());
-        result
+        super::observed(metrics, PROVIDER, self.exchange(action, params)).await
     }
 
     async fn exchange(&self, action: &str, params: &[(&str, String)]) -> Result<Value, FrvError> {

@@ -121,6 +121,33 @@ pub fn build(
     }
 }
 
+/// The HTTP client of a backend whose calls give up after `timeout_secs`; `key` names its
+/// config section in the error.
+fn http_client(key: &str, timeout_secs: u64) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(timeout_secs))
+        .user_agent(concat!("unid/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client for {key}: {e}"))
+}
+
+/// Runs one call to a backend and counts it in `/metrics` under `provider`.
+async fn observed<T>(
+    metrics: &Metrics,
+    provider: &'static str,
+    call: impl Future<Output = Result<T, FrvError>>,
+) -> Result<T, FrvError> {
+    let started = std::time::Instant::now();
+    let result = call.await;
+    let outcome = match &result {
+        Ok(_) => crate::metrics::Outcome::Ok,
+        Err(FrvError::Refused(_)) => crate::metrics::Outcome::Rejected,
+        Err(FrvError::Unreachable(_)) => crate::metrics::Outcome::Unreachable,
+    };
+    metrics.outbound(provider, outcome, started.elapsed());
+    result
+}
+
 /// Test mode's verifier: every certification passes, without a photo.
 struct TestVerifier;
 

@@ -13,7 +13,6 @@
 //! anyone else's and refuse old ones. An answer other than 2xx JSON is a refusal.
 
 use std::fmt;
-use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -22,7 +21,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{CertifyRequest, FaceVerifier, FrvError, FrvFuture, Outcome};
-use crate::metrics::{self, Metrics};
+use crate::metrics::Metrics;
 
 const PROVIDER: &str = "frv-webhook";
 /// Largest answer read (a liveness photo, base64).
@@ -79,24 +78,12 @@ impl WebhookVerifier {
         if !(1..=120).contains(&config.timeout_secs) {
             return Err("config key `realname.webhook.timeoutSecs` must be 1–120".into());
         }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(config.timeout_secs))
-            .user_agent(concat!("unid/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client for realname.webhook: {e}"))?;
+        let client = super::http_client("realname.webhook", config.timeout_secs)?;
         Ok(WebhookVerifier { config, client })
     }
 
     async fn call(&self, metrics: &Metrics, body: Value) -> Result<Value, FrvError> {
-        let started = Instant::now();
-        let result = self.exchange(&body).await;
-        let outcome = match &result {
-            Ok(_) => metrics::Outcome::Ok,
-            Err(FrvError::Refused(_)) => metrics::Outcome::Rejected,
-            Err(FrvError::Unreachable(_)) => metrics::Outcome::Unreachable,
-        };
-        metrics.outbound(PROVIDER, outcome, started.elapsed());
-        result
+        super::observed(metrics, PROVIDER, self.exchange(&body)).await
     }
 
     async fn exchange(&self, body: &Value) -> Result<Value, FrvError> {
