@@ -48,7 +48,7 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
         /// Records written per transaction.
-        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
         batch: u32,
     },
     /// Export users, roles, permissions, tags, devices and the login log as uni-id documents,
@@ -263,6 +263,7 @@ fn import(config: Config, dir: &Path, dry_run: bool, batch: u32) -> Result<()> {
             ""
         }
     );
+    warn_unusable_hashes(&config, &summary.legacy_hashes)?;
     if total.bad + total.conflicts > 0 {
         println!(
             "{} records were not imported: see the lines above",
@@ -270,6 +271,30 @@ fn import(config: Config, dir: &Path, dry_run: bool, batch: u32) -> Result<()> {
         );
         std::io::stdout().flush().ok();
         std::process::exit(2);
+    }
+    Ok(())
+}
+
+/// uni-id's legacy password hashes are hmac-sha1 digests under the project's `passwordSecret`:
+/// imported without that secret in unid's configuration, their users cannot sign in by
+/// password, and nothing else would say why.
+fn warn_unusable_hashes(config: &Config, legacy: &[(Option<i64>, i64)]) -> Result<()> {
+    if legacy.is_empty() {
+        return Ok(());
+    }
+    let settings = Settings::resolve(config, &GeneratedSecrets::random())?;
+    for (version, users) in legacy {
+        if settings.checks_legacy_hash(*version) {
+            continue;
+        }
+        let which = version.map_or("a string passwordSecret (no version)".to_string(), |v| {
+            format!("passwordSecret version {v}")
+        });
+        eprintln!(
+            "warning: {users} users have uni-id hmac-sha1 password hashes made with {which}, \
+             which the configuration does not hold: they cannot sign in with their passwords \
+             until `passwordSecret` is set to the uni-id project's value (see README, Moving from uni-id)"
+        );
     }
     Ok(())
 }

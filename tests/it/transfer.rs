@@ -331,6 +331,47 @@ async fn ten_thousand_users_import_and_sign_in_with_their_old_passwords(backend:
         }
     }
 
+    // SQLite's search index is filled set-wise by the import (its trigger set aside per
+    // batch): every user has an entry, and a sampled user's username finds them.
+    if backend == Backend::Sqlite {
+        #[derive(diesel::QueryableByName)]
+        struct Found {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        let mut conn = target.conn();
+        let unid_core::db::DbConn::Sqlite(c) = &mut conn else {
+            unreachable!()
+        };
+        use diesel::RunQueryDsl;
+        let indexed: Vec<Found> = diesel::sql_query(
+            "SELECT k.user_id AS id FROM user_search s JOIN user_search_keys k ON k.key = s.rowid",
+        )
+        .load(&mut **c)
+        .unwrap();
+        assert_eq!(indexed.len(), 10_000);
+        for s in sampled.iter().take(20) {
+            let found: Vec<Found> = diesel::sql_query(
+                "SELECT k.user_id AS id FROM user_search s JOIN user_search_keys k ON k.key = s.rowid \
+                 WHERE user_search MATCH ?1",
+            )
+            .bind::<diesel::sql_types::Text, _>(format!("\"{}\"", s.username))
+            .load(&mut **c)
+            .unwrap();
+            assert!(
+                found.iter().any(|f| f.id == s.uid),
+                "{} is not in the search index",
+                s.username
+            );
+        }
+        let triggers: Vec<Found> = diesel::sql_query(
+            "SELECT name AS id FROM sqlite_master WHERE type = 'trigger' AND name = 'user_search_insert'",
+        )
+        .load(&mut **c)
+        .unwrap();
+        assert_eq!(triggers.len(), 1, "the search trigger is back in place");
+    }
+
     let before = target.fingerprint();
     let second = target.import(&export, &[]);
     assert!(second.status.success(), "{}", describe(&second));
@@ -571,8 +612,13 @@ async fn a_dry_run_writes_nothing(backend: Backend) {
     text.push_str(&format!("{dup}\n"));
     std::fs::write(export.join("uni-id-users.jsonl"), text).unwrap();
 
-    let out = target.import(&export, &["--dry-run"]);
+    let out = target.import(&export, &["--dry-run", "--batch", "1000"]);
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        describe(&out)
+    );
     assert!(
         stdout(&out).contains("dry run: nothing was written"),
         "{}",
@@ -583,4 +629,21 @@ async fn a_dry_run_writes_nothing(backend: Backend) {
     assert_eq!(target.count("users"), 0);
     assert_eq!(target.count("uni_id_log"), 0);
     assert_eq!(target.count("roles"), 1, "only unid's own admin role");
+
+    // Without the uni-id project's passwordSecret, the hmac-sha1 users could not sign in:
+    // the import says so, even in a dry run.
+    let config = std::fs::read_to_string(&target.config).unwrap();
+    let without: String = config
+        .lines()
+        .filter(|l| !l.starts_with("passwordSecret"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&target.config, without).unwrap();
+    let out = target.import(&export, &["--dry-run"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: 750 users have uni-id hmac-sha1 password hashes made with a string passwordSecret (no version)"),
+        "{}",
+        describe(&out)
+    );
 }

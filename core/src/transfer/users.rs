@@ -38,7 +38,7 @@ pub const EXTERNAL: &str = "externalDirectConnect";
 pub const DROPPED: [&str; 3] = ["token", "login_ip_limit", "third_party"];
 
 /// A `users` row, every column (the shared `NewUser` leaves out `valid_token_date` and `extra`).
-#[derive(Debug, Clone, PartialEq, Eq, Insertable, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Eq, Insertable, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = users)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct UserFields {
@@ -68,7 +68,7 @@ pub struct UserFields {
 }
 
 /// `realname_auth`: its status and encrypted ID number as columns, the whole object as JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Insertable, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Eq, Insertable, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = user_realname)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct Realname {
