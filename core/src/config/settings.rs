@@ -250,6 +250,15 @@ impl Settings {
         app.base.clone()
     }
 
+    /// Whether some app's `passwordSecret` can check a legacy hmac-sha1 hash made with secret
+    /// version `version` (see [`crate::passwords::legacy_hash_checkable`]).
+    pub fn checks_legacy_hash(&self, version: Option<i64>) -> bool {
+        self.apps
+            .iter()
+            .flat_map(|a| std::iter::once(&a.base).chain(a.platforms.values()))
+            .any(|e| crate::passwords::legacy_hash_checkable(version, &e.password_secrets))
+    }
+
     /// Every distinct password strength in use, for building validators once.
     pub fn strengths(&self) -> Vec<Option<crate::validator::PasswordStrength>> {
         let mut out: Vec<_> = self

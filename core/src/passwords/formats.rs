@@ -108,6 +108,12 @@ pub fn verify_password(
     }
 }
 
+/// Whether a hash in uni-id's legacy hmac-sha1 form, made with secret `stored_version`, has a
+/// configured secret to be checked with. Without one its user cannot sign in by password.
+pub fn legacy_hash_checkable(stored_version: Option<i64>, secrets: &[PasswordSecret]) -> bool {
+    secret_for(stored_version, secrets).is_some_and(|s| s.kind == SecretKind::HmacSha1)
+}
+
 /// `$ALG$saltLen$<salt><hex>`: split on `$` with empty parts dropped, as uni-id does.
 fn verify_uni_id_salted(password: &str, stored: &str) -> bool {
     let parts: Vec<&str> = stored.split('$').filter(|p| !p.is_empty()).collect();

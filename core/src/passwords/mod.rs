@@ -16,7 +16,7 @@ use crate::config::PasswordHashKind;
 use crate::config::effective::PasswordSecret;
 use crate::error::{ApiError, ApiResult};
 use crate::secret::Secret;
-pub use formats::{NewHash, hash_password, needs_rehash, verify_password};
+pub use formats::{NewHash, hash_password, legacy_hash_checkable, needs_rehash, verify_password};
 
 /// Runs hashing off the executor, at most `permits` at a time.
 #[derive(Clone)]

@@ -412,6 +412,21 @@ pub fn find_by_invite_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<
     }))
 }
 
+/// Users whose password is in uni-id's legacy form (a bare hmac-sha1 hex digest, checked with
+/// the configured `passwordSecret`), counted by the secret version they were hashed with.
+pub fn legacy_hash_versions(conn: &mut DbConn) -> QueryResult<Vec<(Option<i64>, i64)>> {
+    db_run!(conn: {
+        users::table
+            .filter(users::password.is_not_null())
+            .filter(users::password.ne(""))
+            .filter(diesel::dsl::not(users::password.like("$%")))
+            .group_by(users::password_secret_version)
+            .select((users::password_secret_version, diesel::dsl::count_star()))
+            .order_by(users::password_secret_version)
+            .load(conn)
+    })
+}
+
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     db_run!(conn: { users::table.count().get_result(conn) })
 }
