@@ -22,6 +22,7 @@ use generator::{APP_A, APP_B, PASSWORD_SECRET, Sample};
 
 pub fn cases() -> Vec<Case> {
     cases![
+        an_imported_wechat_user_signs_in_with_wechat,
         ten_thousand_users_import_and_sign_in_with_their_old_passwords,
         import_export_import_is_the_identity,
         bad_records_are_reported_by_file_and_line_and_the_rest_lands,
@@ -219,8 +220,19 @@ impl Drop for Server {
 
 impl Server {
     async fn call(&self, app: &str, method: &str, params: Value, token: Option<&str>) -> Value {
+        self.call_on("web", app, method, params, token).await
+    }
+
+    async fn call_on(
+        &self,
+        platform: &str,
+        app: &str,
+        method: &str,
+        params: Value,
+        token: Option<&str>,
+    ) -> Value {
         let mut body = json!({
-            "clientInfo": {"uniPlatform": "web", "appId": app, "deviceId": "import-test", "locale": "en"},
+            "clientInfo": {"uniPlatform": platform, "appId": app, "deviceId": "import-test", "locale": "en"},
             "params": params,
         });
         if let Some(t) = token {
@@ -646,4 +658,61 @@ async fn a_dry_run_writes_nothing(backend: Backend) {
         "{}",
         describe(&out)
     );
+}
+
+/// The WeChat ids a uni-id user brings (`wx_openid` per platform, `wx_unionid`) are the ones
+/// the weixin plugin signs them in by: WeChat (a local fake) answers with the same openid, and
+/// the imported account comes back, not a new one.
+async fn an_imported_wechat_user_signs_in_with_wechat(backend: Backend) {
+    let fake = std::sync::Arc::new(crate::weixin::Fake::default());
+    let base = crate::weixin::serve_wechat(fake.clone()).await;
+    let target = Target::new(backend, "wximport");
+    let mut config = std::fs::read_to_string(&target.config).unwrap();
+    config.push_str(&crate::weixin::weixin_config(&base));
+    std::fs::write(&target.config, config).unwrap();
+    let export = target.dir.join("export");
+    std::fs::create_dir_all(&export).unwrap();
+    // The fake's openid for code `carol-…` on the mini program is `mp-carol`; Dave's unionid
+    // is `union-dave`, and his mini-program openid is one the fake never gives out.
+    let users = [
+        json!({"_id": "65a000000000000000000001", "nickname": "Carol", "dcloud_appid": [APP_A],
+               "wx_openid": {"mp": "mp-carol"}, "register_date": 1704067200000_i64}),
+        json!({"_id": "65a000000000000000000002", "nickname": "Dave", "dcloud_appid": [APP_A],
+               "wx_openid": {"mp": "mp-dave-old"}, "wx_unionid": "union-dave",
+               "register_date": {"$date": 1704067300000_i64}}),
+    ];
+    let lines: String = users.iter().map(|u| format!("{u}\n")).collect();
+    std::fs::write(export.join("uni-id-users.jsonl"), lines).unwrap();
+    let out = target.import(&export, &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(summary_row(&out, "uni-id-users"), [2, 2, 0, 0, 0, 0]);
+
+    let server = target.serve();
+    let carol = server
+        .call_on(
+            "mp-weixin",
+            APP_A,
+            "loginByWeixin",
+            json!({"code": "carol-1"}),
+            None,
+        )
+        .await;
+    assert_eq!(carol["errCode"], 0, "{carol}");
+    assert_eq!(carol["uid"], "65a000000000000000000001", "{carol}");
+    assert_eq!(carol["type"], "login", "{carol}");
+    // Dave's mini-program openid changed (another mini program of the same open platform):
+    // his unionid finds him.
+    let dave = server
+        .call_on(
+            "mp-weixin",
+            APP_A,
+            "loginByWeixin",
+            json!({"code": "dave-1"}),
+            None,
+        )
+        .await;
+    assert_eq!(dave["errCode"], 0, "{dave}");
+    assert_eq!(dave["uid"], "65a000000000000000000002", "{dave}");
+    assert_eq!(fake.count("jscode2session"), 2);
+    assert_eq!(target.count("users"), 2, "no account was made");
 }

@@ -55,7 +55,7 @@ const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+
 
 /// What the fake saw, and its app access token generation.
 #[derive(Default)]
-struct Fake {
+pub(crate) struct Fake {
     calls: Mutex<HashMap<String, usize>>,
     /// The current app access token is `app-token-<n>`.
     token_generation: Mutex<u32>,
@@ -63,7 +63,7 @@ struct Fake {
 }
 
 impl Fake {
-    fn count(&self, what: &str) -> usize {
+    pub(crate) fn count(&self, what: &str) -> usize {
         self.calls.lock().unwrap().get(what).copied().unwrap_or(0)
     }
     fn saw(&self, what: &str) {
@@ -116,7 +116,7 @@ fn code_answer(code: &str, platform: &str) -> Result<(String, Option<String>), V
     }
 }
 
-async fn serve_wechat(fake: Arc<Fake>) -> String {
+pub(crate) async fn serve_wechat(fake: Arc<Fake>) -> String {
     let f = fake.clone();
     let base = crate::support::serve_fake(move |cfg| {
         let fake = f.clone();
@@ -271,7 +271,7 @@ async fn authorize_page(q: Q) -> HttpResponse {
         ))
 }
 
-fn weixin_config(base: &str) -> String {
+pub(crate) fn weixin_config(base: &str) -> String {
     // Browsers go to WeChat on another site (localhost is another site than 127.0.0.1), as
     // they would to open.weixin.qq.com.
     let open = base.replace("127.0.0.1", "localhost");
