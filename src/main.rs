@@ -50,6 +50,9 @@ enum Command {
         /// Records written per transaction.
         #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
         batch: u32,
+        /// Database connections writing users at once (PostgreSQL; SQLite has one writer).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
+        writers: u32,
     },
     /// Export users, roles, permissions, tags, devices and the login log as uni-id documents,
     /// one <collection>.jsonl file each (the shape `unid import` reads).
@@ -125,7 +128,8 @@ fn main() -> Result<()> {
             dir,
             dry_run,
             batch,
-        } => import(config, &dir, dry_run, batch),
+            writers,
+        } => import(config, &dir, dry_run, batch, writers),
         Command::Export { dir } => export(config, &dir),
         Command::Config {
             command: ConfigCommand::Check,
@@ -237,18 +241,19 @@ fn migrate(config: Config) -> Result<()> {
 /// `unid import`: the database's migrations first, then the export's files; the summary on
 /// standard output. Exits with status 2 when records were left out (bad or conflicting), so a
 /// script notices.
-fn import(config: Config, dir: &Path, dry_run: bool, batch: u32) -> Result<()> {
+fn import(config: Config, dir: &Path, dry_run: bool, batch: u32, writers: u32) -> Result<()> {
     use unid_core::transfer::{import, progress};
-    let pool = unid_core::db::DbPool::connect(&config.database_url(), 1)?;
+    // The writers' connections and the one that reads and screens.
+    let pool = unid_core::db::DbPool::connect(&config.database_url(), writers + 1)?;
     pool.migrate()?;
-    let mut conn = pool.get()?;
     let options = import::Options {
         dry_run,
         batch: batch as usize,
+        writers: writers as usize,
     };
     let mut console = progress::Console::new(std::io::stderr().is_terminal());
     let started = std::time::Instant::now();
-    let summary = import::import(&mut conn, dir, &options, &mut console)?;
+    let summary = import::import(&pool, dir, &options, &mut console)?;
     let seconds = started.elapsed().as_secs_f64();
     print!("{}", progress::summary_table(&summary.collections, dry_run));
     let total = summary.total();

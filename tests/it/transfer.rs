@@ -27,6 +27,7 @@ pub fn cases() -> Vec<Case> {
         import_export_import_is_the_identity,
         bad_records_are_reported_by_file_and_line_and_the_rest_lands,
         a_dry_run_writes_nothing,
+        clashes_across_batches_are_found_while_batches_are_written,
     ]
 }
 
@@ -136,6 +137,10 @@ impl Target {
     }
 
     fn count(&self, table: &str) -> i64 {
+        self.count_where(table, "1 = 1")
+    }
+
+    fn count_where(&self, table: &str, condition: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
         struct N {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -143,7 +148,7 @@ impl Target {
         }
         let mut owned = self.conn();
         let conn = &mut owned;
-        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {condition}");
         let n: N = unid_core::db_run!(conn: { diesel::sql_query(&sql).get_result(conn) }).unwrap();
         n.n
     }
@@ -715,4 +720,61 @@ async fn an_imported_wechat_user_signs_in_with_wechat(backend: Backend) {
     assert_eq!(dave["uid"], "65a000000000000000000002", "{dave}");
     assert_eq!(fake.count("jscode2session"), 2);
     assert_eq!(target.count("users"), 2, "no account was made");
+}
+
+/// On PostgreSQL several connections write batches at once: a batch is screened while the ones
+/// before it may still be uncommitted. A clash with one of them is still found — including one
+/// no unique index would refuse (a user of every app, `*`, taking a username another user holds
+/// in one app) — and the earlier line wins, as in a sequential import.
+async fn clashes_across_batches_are_found_while_batches_are_written(backend: Backend) {
+    let target = Target::new(backend, "inflight");
+    let export = target.dir.join("export");
+    generator::generate(&export, 3000).unwrap();
+    let text = std::fs::read_to_string(export.join("uni-id-users.jsonl")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let user = |n: usize| -> Value { serde_json::from_str(&lines[n]).unwrap() };
+    // Right after batch 0 (lines 1-1000) is handed to a writer: user 999's username with no
+    // dcloud_appid, then user 998's `_id` again.
+    let mut every_app = user(999);
+    every_app["_id"] = json!("6600000000000000000000b1");
+    every_app["my_invite_code"] = json!("YYYYY1");
+    every_app.as_object_mut().unwrap().remove("dcloud_appid");
+    every_app.as_object_mut().unwrap().remove("mobile");
+    every_app.as_object_mut().unwrap().remove("email");
+    let mut same_id = user(998);
+    same_id["username"] = json!("someone-else");
+    same_id["my_invite_code"] = json!("YYYYY2");
+    lines.insert(1000, every_app.to_string());
+    lines.insert(1001, same_id.to_string());
+    std::fs::write(export.join("uni-id-users.jsonl"), lines.join("\n") + "\n").unwrap();
+
+    let out = target.import(&export, &["--batch", "1000", "--writers", "3"]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let text = stdout(&out);
+    // The repeated `_id` is a conflict with a batch still being written, or "kept" (the
+    // database's copy) once that batch committed: turned away either way.
+    let [read, imported, unchanged, kept, bad, conflicts] = summary_row(&out, "uni-id-users");
+    assert_eq!(
+        [read, imported, unchanged, bad, kept + conflicts],
+        [3002, 3000, 0, 0, 2],
+        "{text}"
+    );
+    assert!(
+        text.contains("uni-id-users.jsonl:1001: conflict: user 6600000000000000000000b1: username user0000999 already belongs to user"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "uni-id-users.jsonl:1002: conflict: user 5f5ef9e800000000000003e6 is also on line 999"
+        ) || text.contains(
+            "uni-id-users.jsonl:1002: kept: user 5f5ef9e800000000000003e6 is already there"
+        ),
+        "{text}"
+    );
+    assert_eq!(target.count("users"), 3000);
+    // Nothing of the two turned-away records reached the ledger.
+    assert_eq!(
+        target.count_where("user_identities", "user_id = '6600000000000000000000b1'"),
+        0
+    );
 }

@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use super::load::{self, Lined, Out};
 use super::load_other;
 use super::other::{Device, LogEntry, OpendbDevice, Permission, Role, Tag};
+use super::parallel::ParallelUsers;
 use super::records::{Doc, RecordError};
 use super::users::UserRows;
 use super::{Collection, ProblemKind, Reporter, Tally, TransferError};
 use crate::db::models::{stats, users};
-use crate::db::{DbConn, is_unique_violation};
+use crate::db::{DbConn, DbPool, is_unique_violation};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -22,6 +23,8 @@ pub struct Options {
     pub dry_run: bool,
     /// Records per transaction.
     pub batch: usize,
+    /// Connections writing users at once (PostgreSQL; SQLite has one writer).
+    pub writers: usize,
 }
 
 impl Default for Options {
@@ -29,6 +32,7 @@ impl Default for Options {
         Options {
             dry_run: false,
             batch: 5000,
+            writers: 2,
         }
     }
 }
@@ -92,14 +96,18 @@ pub fn files(dir: &Path) -> Result<Vec<(Collection, PathBuf)>, TransferError> {
 
 /// Imports every collection file in `dir`.
 pub fn import(
-    conn: &mut DbConn,
+    pool: &DbPool,
     dir: &Path,
     options: &Options,
     reporter: &mut dyn Reporter,
 ) -> Result<Summary, TransferError> {
     let files = files(dir)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| TransferError::Input(format!("a database connection: {e}")))?;
+    let conn = &mut conn;
     bulk_settings(conn, true)?;
-    let imported = import_files(conn, &files, options, reporter);
+    let imported = import_files(conn, pool, &files, options, reporter);
     let restored = bulk_settings(conn, false);
     let summary = imported?;
     restored?;
@@ -129,6 +137,7 @@ fn bulk_settings(conn: &mut DbConn, on: bool) -> diesel::QueryResult<()> {
 
 fn import_files(
     conn: &mut DbConn,
+    pool: &DbPool,
     files: &[(Collection, PathBuf)],
     options: &Options,
     reporter: &mut dyn Reporter,
@@ -144,20 +153,22 @@ fn import_files(
                 End::Failed(e.into())
             }
         }
-        let ended = conn.write_tx(|conn| match import_all(conn, files, options, reporter) {
-            Ok((mut summary, _)) => {
-                summary.legacy_hashes = users::legacy_hash_versions(conn)?;
-                Err::<(), End>(End::DryRun(summary))
-            }
-            Err(e) => Err(End::Failed(e)),
-        });
+        let ended = conn.write_tx(
+            |conn| match import_all(conn, None, files, options, reporter) {
+                Ok((mut summary, _)) => {
+                    summary.legacy_hashes = users::legacy_hash_versions(conn)?;
+                    Err::<(), End>(End::DryRun(summary))
+                }
+                Err(e) => Err(End::Failed(e)),
+            },
+        );
         return match ended {
             Err(End::DryRun(summary)) => Ok(summary),
             Err(End::Failed(e)) => Err(e),
             Ok(()) => Err(TransferError::Input("the dry run did not roll back".into())),
         };
     }
-    let (mut summary, earliest) = import_all(conn, files, options, reporter)?;
+    let (mut summary, earliest) = import_all(conn, Some(pool), files, options, reporter)?;
     summary.legacy_hashes = users::legacy_hash_versions(conn)?;
     if let Some(earliest) = earliest {
         // Registrations and sign-ins landed in days the console had already counted.
@@ -167,8 +178,11 @@ fn import_files(
     Ok(summary)
 }
 
+/// `pool`: where parallel writers get their connections; `None` (a dry run, all in one
+/// transaction) writes everything on `conn`.
 fn import_all(
     conn: &mut DbConn,
+    pool: Option<&DbPool>,
     files: &[(Collection, PathBuf)],
     options: &Options,
     reporter: &mut dyn Reporter,
@@ -180,16 +194,26 @@ fn import_all(
     let mut earliest: Option<i64> = None;
     for (collection, path) in files {
         let out = match collection {
-            Collection::Users => read(
-                conn,
-                *collection,
-                path,
-                options,
-                reporter,
-                |doc| UserRows::from_doc(doc).map(|r| (r, None)),
-                load::users_batch,
-            )?,
-            Collection::Permissions => read(
+            Collection::Users => {
+                let parse = |doc| UserRows::from_doc(doc).map(|r| (r, None));
+                match pool {
+                    Some(pool) if options.writers > 1 && matches!(conn, DbConn::Postgres(_)) => {
+                        let name = file_name(path);
+                        let mut sink = ParallelUsers::start(conn, pool, options.writers, &name)?;
+                        read(*collection, path, options, reporter, parse, &mut sink)?
+                    }
+                    _ => read_in_turn(
+                        conn,
+                        *collection,
+                        path,
+                        options,
+                        reporter,
+                        parse,
+                        load::users_batch,
+                    )?,
+                }
+            }
+            Collection::Permissions => read_in_turn(
                 conn,
                 *collection,
                 path,
@@ -198,7 +222,7 @@ fn import_all(
                 Permission::from_doc,
                 load_other::permissions_batch,
             )?,
-            Collection::Roles => read(
+            Collection::Roles => read_in_turn(
                 conn,
                 *collection,
                 path,
@@ -207,7 +231,7 @@ fn import_all(
                 Role::from_doc,
                 load_other::roles_batch,
             )?,
-            Collection::Tags => read(
+            Collection::Tags => read_in_turn(
                 conn,
                 *collection,
                 path,
@@ -216,7 +240,7 @@ fn import_all(
                 Tag::from_doc,
                 load_other::tags_batch,
             )?,
-            Collection::Log => read(
+            Collection::Log => read_in_turn(
                 conn,
                 *collection,
                 path,
@@ -225,7 +249,7 @@ fn import_all(
                 LogEntry::from_doc,
                 load_other::log_batch,
             )?,
-            Collection::Devices => read(
+            Collection::Devices => read_in_turn(
                 conn,
                 *collection,
                 path,
@@ -234,7 +258,7 @@ fn import_all(
                 |doc| Device::from_doc(doc).map(|d| (d, None)),
                 load_other::devices_batch,
             )?,
-            Collection::OpendbDevices => read(
+            Collection::OpendbDevices => read_in_turn(
                 conn,
                 *collection,
                 path,
@@ -252,11 +276,31 @@ fn import_all(
     Ok((summary, earliest))
 }
 
-/// One file: parse each line with `parse` (which also names fields it had to leave out),
-/// write each full batch with `write` in its own transaction. Reading and parsing run on a
-/// thread of their own, a batch or two ahead of the writer: parsing JSON is about a third of an
-/// import's work, and overlapped with the database's it is almost free.
-fn read<T: Clone + Send>(
+/// Where a file's parsed batches go.
+pub(super) trait Sink<T> {
+    fn batch(&mut self, records: Vec<Lined<T>>, out: &mut Out) -> Result<(), TransferError>;
+    /// After the last batch: what is still being written is waited for.
+    fn finish(&mut self, _out: &mut Out) -> Result<(), TransferError> {
+        Ok(())
+    }
+}
+
+/// Each batch written with `write` in its own transaction on the import's connection.
+struct InTurn<'c, W> {
+    conn: &'c mut DbConn,
+    write: W,
+}
+
+impl<T: Clone, W> Sink<T> for InTurn<'_, W>
+where
+    W: Fn(&mut DbConn, Vec<Lined<T>>, &mut Out) -> diesel::QueryResult<()>,
+{
+    fn batch(&mut self, records: Vec<Lined<T>>, out: &mut Out) -> Result<(), TransferError> {
+        write_batch(self.conn, records, out, &self.write)
+    }
+}
+
+fn read_in_turn<T: Clone + Send>(
     conn: &mut DbConn,
     collection: Collection,
     path: &Path,
@@ -265,16 +309,36 @@ fn read<T: Clone + Send>(
     parse: impl Fn(Doc) -> Result<(T, Option<String>), RecordError> + Sync,
     write: impl Fn(&mut DbConn, Vec<Lined<T>>, &mut Out) -> diesel::QueryResult<()>,
 ) -> Result<Out, TransferError> {
+    let mut sink = InTurn { conn, write };
+    read(collection, path, options, reporter, parse, &mut sink)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// One file: parse each line with `parse` (which also names fields it had to leave out),
+/// hand each full batch to `sink`. Reading and parsing run on a thread of their own, a batch
+/// or two ahead of the writer: parsing JSON is about a third of an import's work, and
+/// overlapped with the database's it is almost free.
+fn read<T: Send>(
+    collection: Collection,
+    path: &Path,
+    options: &Options,
+    reporter: &mut dyn Reporter,
+    parse: impl Fn(Doc) -> Result<(T, Option<String>), RecordError> + Sync,
+    sink: &mut dyn Sink<T>,
+) -> Result<Out, TransferError> {
     let io = |source| TransferError::Io {
         path: path.display().to_string(),
         source,
     };
     let file = File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = file_name(path);
     reporter.begin(collection, &name, size);
     let mut out = Out::new(&name);
     std::thread::scope(|scope| {
@@ -288,12 +352,12 @@ fn read<T: Clone + Send>(
                     out.report(line, kind, message);
                 }
                 if !parsed.records.is_empty() {
-                    write_batch(conn, parsed.records, &mut out, &write)?;
+                    sink.batch(parsed.records, &mut out)?;
                 }
                 flush(reporter, &mut out);
                 reporter.advance(parsed.done, &out.tally);
             }
-            Ok::<(), TransferError>(())
+            sink.finish(&mut out)
         })();
         // A failed write drops the receiver, which ends the parser at its next batch.
         drop(rx);
@@ -302,6 +366,7 @@ fn read<T: Clone + Send>(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         written.and(parsed)
     })?;
+    flush(reporter, &mut out);
     reporter.end(collection, &out.tally);
     Ok(out)
 }
@@ -381,7 +446,7 @@ fn parse_batches<T>(
 /// One batch in one transaction: all at once, and if the database refuses that with a unique
 /// violation (which the checks before the write should have foreseen: a concurrent writer),
 /// again record by record so that only the refused records are left out.
-fn write_batch<T: Clone>(
+pub(super) fn write_batch<T: Clone>(
     conn: &mut DbConn,
     batch: Vec<Lined<T>>,
     out: &mut Out,

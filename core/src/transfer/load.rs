@@ -92,10 +92,46 @@ pub fn users_batch(
     batch: Vec<Lined<UserRows>>,
     out: &mut Out,
 ) -> QueryResult<()> {
+    let fresh = users_screen(conn, batch, out, &mut InFlight::default(), 0)?;
+    write(conn, fresh, out)
+}
+
+/// What batches screened but not yet committed hold — their uids, identifiers and invite
+/// codes — for screening the next batch while they are written (in parallel, on other
+/// connections): the database cannot show them yet. Each batch's entries are forgotten
+/// once it has committed, before the next batch's screening queries the database.
+#[derive(Default)]
+pub struct InFlight {
+    ids: HashMap<String, (u64, u64)>,
+    holders: HashMap<(String, String), Vec<Holder>>,
+    codes: HashMap<String, (String, u64, u64)>,
+}
+
+impl InFlight {
+    /// Batch `batch` has committed: the database answers for it now.
+    pub fn forget(&mut self, batch: u64) {
+        self.ids.retain(|_, (_, b)| *b != batch);
+        self.codes.retain(|_, (_, _, b)| *b != batch);
+        self.holders.retain(|_, list| {
+            list.retain(|h| h.batch != Some(batch));
+            !list.is_empty()
+        });
+    }
+}
+
+/// The records of `batch` that can be written: those not in the database already (reported
+/// unchanged, or kept when they differ), not repeated in the file, and not clashing with
+/// another account (see [`screen`]). Their entries go into `in_flight` under `batch_no`.
+pub fn users_screen(
+    conn: &mut DbConn,
+    batch: Vec<Lined<UserRows>>,
+    out: &mut Out,
+    in_flight: &mut InFlight,
+    batch_no: u64,
+) -> QueryResult<Vec<Lined<UserRows>>> {
     let ids: Vec<String> = batch.iter().map(|(_, r)| r.user.id.clone()).collect();
     let existing = load_users(conn, &ids)?;
     let mut fresh = Vec::with_capacity(batch.len());
-    let mut lines: HashMap<String, u64> = HashMap::new();
     for (line, rows) in batch {
         let id = rows.user.id.clone();
         if let Some(have) = existing.get(&id) {
@@ -109,19 +145,24 @@ pub fn users_batch(
                     format!("user {id} is already there with other {fields}: the database's copy is kept"),
                 );
             }
-        } else if let Some(first) = lines.get(&id) {
+        } else if let Some((first, _)) = in_flight.ids.get(&id) {
             out.report(
                 line,
                 ProblemKind::Conflict,
                 format!("user {id} is also on line {first}"),
             );
         } else {
-            lines.insert(id, line);
+            in_flight.ids.insert(id, (line, batch_no));
             fresh.push((line, rows));
         }
     }
-    let fresh = screen(conn, fresh, out)?;
-    write(conn, fresh, out)
+    let fresh = screen(conn, fresh, out, in_flight, batch_no)?;
+    // Those screen turned away are not on their way to the database.
+    let kept: HashSet<&str> = fresh.iter().map(|(_, r)| r.user.id.as_str()).collect();
+    in_flight
+        .ids
+        .retain(|id, (_, b)| *b != batch_no || kept.contains(id.as_str()));
+    Ok(fresh)
 }
 
 /// The users of `ids` already in the database, with their satellite rows.
@@ -227,6 +268,8 @@ struct Holder {
     app: String,
     uid: String,
     line: Option<u64>,
+    /// The batch of this run that holds it, not committed yet; `None`: the database's.
+    batch: Option<u64>,
 }
 
 /// Drops (and reports) each user that would share an identifier with another account in one
@@ -236,6 +279,8 @@ fn screen(
     conn: &mut DbConn,
     fresh: Vec<Lined<UserRows>>,
     out: &mut Out,
+    in_flight: &mut InFlight,
+    batch_no: u64,
 ) -> QueryResult<Vec<Lined<UserRows>>> {
     let ledgers: Vec<Vec<(String, String, String)>> =
         fresh.iter().map(|(_, r)| r.ledger()).collect();
@@ -246,13 +291,15 @@ fn screen(
         .collect();
     values.sort();
     values.dedup();
-    let mut holders: HashMap<(String, String), Vec<Holder>> = HashMap::new();
     let rows: Vec<Text4> = by_list(
         conn,
         "SELECT app_id AS a, kind AS b, value AS c, user_id AS d FROM user_identities",
         "value",
         &values,
     )?;
+    // The database's holders join those of the batches still being written.
+    let holders = &mut in_flight.holders;
+    let mut from_db: HashSet<(String, String)> = HashSet::new();
     for Text4 {
         a: app,
         b: kind,
@@ -260,27 +307,28 @@ fn screen(
         d: uid,
     } in rows
     {
-        holders.entry((kind, value)).or_default().push(Holder {
+        let key = (kind, value);
+        from_db.insert(key.clone());
+        holders.entry(key).or_default().push(Holder {
             app,
             uid,
             line: None,
+            batch: None,
         });
     }
     let codes: Vec<String> = fresh
         .iter()
         .filter_map(|(_, r)| r.user.my_invite_code.clone())
         .collect();
-    let mut code_holders: HashMap<String, (String, Option<u64>)> = HashMap::new();
+    let mut taken: HashMap<String, String> = HashMap::new();
     if !codes.is_empty() {
-        let taken: Vec<Text2> = by_list(
+        let rows: Vec<Text2> = by_list(
             conn,
             "SELECT id AS a, my_invite_code AS b FROM users",
             "my_invite_code",
             &codes,
         )?;
-        for Text2 { a: uid, b: code } in taken {
-            code_holders.insert(code, (uid, None));
-        }
+        taken = rows.into_iter().map(|r| (r.b, r.a)).collect();
     }
     let mut keep = Vec::with_capacity(fresh.len());
     for ((line, rows), ledger) in fresh.into_iter().zip(ledgers) {
@@ -306,27 +354,43 @@ fn screen(
             out.report(line, ProblemKind::Conflict, message);
             continue;
         }
-        if let Some(code) = &rows.user.my_invite_code
-            && let Some((other, other_line)) = code_holders.get(code)
-        {
-            let at = other_line.map_or(String::new(), |l| format!(" (line {l})"));
-            let message = format!(
-                "user {uid}: my_invite_code {code} already belongs to user {other}{at}: not imported"
-            );
-            out.report(line, ProblemKind::Conflict, message);
-            continue;
+        if let Some(code) = &rows.user.my_invite_code {
+            let other = taken.get(code).map(|uid| (uid.clone(), None)).or_else(|| {
+                in_flight
+                    .codes
+                    .get(code)
+                    .map(|(uid, line, _)| (uid.clone(), Some(*line)))
+            });
+            if let Some((other, other_line)) = other {
+                let at = other_line.map_or(String::new(), |l| format!(" (line {l})"));
+                let message = format!(
+                    "user {uid}: my_invite_code {code} already belongs to user {other}{at}: not imported"
+                );
+                out.report(line, ProblemKind::Conflict, message);
+                continue;
+            }
+            in_flight
+                .codes
+                .insert(code.clone(), (uid.clone(), line, batch_no));
         }
         for (app, kind, value) in ledger {
             holders.entry((kind, value)).or_default().push(Holder {
                 app,
                 uid: uid.clone(),
                 line: Some(line),
+                batch: Some(batch_no),
             });
         }
-        if let Some(code) = &rows.user.my_invite_code {
-            code_holders.insert(code.clone(), (uid.clone(), Some(line)));
-        }
         keep.push((line, rows));
+    }
+    // The database's holders were looked up for this batch only.
+    for key in from_db {
+        if let Some(list) = holders.get_mut(&key) {
+            list.retain(|h| h.batch.is_some());
+            if list.is_empty() {
+                holders.remove(&key);
+            }
+        }
     }
     Ok(keep)
 }
@@ -334,7 +398,7 @@ fn screen(
 /// Inserts the batch at once (a unique violation fails the batch, which the caller then
 /// retries carefully), or, careful, one user at a time, reporting those the database refuses
 /// (a registration that took an identifier since [`screen`] looked).
-fn write(conn: &mut DbConn, batch: Vec<Lined<UserRows>>, out: &mut Out) -> QueryResult<()> {
+pub fn write(conn: &mut DbConn, batch: Vec<Lined<UserRows>>, out: &mut Out) -> QueryResult<()> {
     if !out.careful {
         let all: Vec<&UserRows> = batch.iter().map(|(_, r)| r).collect();
         insert(conn, &all)?;

@@ -18,6 +18,7 @@ pub mod import;
 mod load;
 mod load_other;
 pub mod other;
+mod parallel;
 pub mod progress;
 pub mod records;
 mod tables;
