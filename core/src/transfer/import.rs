@@ -122,7 +122,7 @@ pub fn import(
 ///   index pages again and again — one checkpoint at the end writes each page once.
 /// - PostgreSQL: commits do not wait for the WAL flush. A crash may lose the last batches but
 ///   never corrupts anything, and running the import again brings them in (it is idempotent).
-fn bulk_settings(conn: &mut DbConn, on: bool) -> diesel::QueryResult<()> {
+pub(super) fn bulk_settings(conn: &mut DbConn, on: bool) -> diesel::QueryResult<()> {
     use diesel::connection::SimpleConnection;
     let sql = match (&*conn, on) {
         (DbConn::Sqlite(_), true) => "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0;",
@@ -196,6 +196,8 @@ fn import_all(
         let out = match collection {
             Collection::Users => {
                 let parse = |doc| UserRows::from_doc(doc).map(|r| (r, None));
+                // SQLite has one writer. Screening beside it on a reading connection was
+                // measured slower: a reader of a busy WAL pays for every page it looks up.
                 match pool {
                     Some(pool) if options.writers > 1 && matches!(conn, DbConn::Postgres(_)) => {
                         let name = file_name(path);
