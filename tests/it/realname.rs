@@ -289,6 +289,8 @@ struct Hook {
     calls: Mutex<Vec<Value>>,
     /// What `result` answers next, per certifyId.
     answers: Mutex<Vec<(String, Value)>>,
+    /// Sign answers with another key, as someone between unid and the service would.
+    forge: std::sync::atomic::AtomicBool,
 }
 
 /// A verification service speaking the webhook contract: it checks unid's signature and
@@ -313,24 +315,36 @@ fn webhook_service(hook: Arc<Hook>) -> String {
             }
             let call: Value = serde_json::from_slice(&body).unwrap();
             hook.calls.lock().unwrap().push(call.clone());
-            match call["action"].as_str() {
+            let answer = match call["action"].as_str() {
                 Some("certify") if call["realName"] == "王五" => {
-                    HttpResponse::ServiceUnavailable().finish()
+                    return HttpResponse::ServiceUnavailable().finish();
                 }
-                Some("certify") => HttpResponse::Ok().json(json!({
+                Some("certify") => json!({
                     "certifyId": format!("hook-{}", hook.calls.lock().unwrap().len())
-                })),
+                }),
                 Some("result") => {
                     let id = call["certifyId"].as_str().unwrap_or("");
                     let mut answers = hook.answers.lock().unwrap();
                     let at = answers.iter().position(|(k, _)| k == id);
-                    let answer = at
-                        .map(|i| answers.remove(i).1)
-                        .unwrap_or(json!({"status": "PROCESSING"}));
-                    HttpResponse::Ok().json(answer)
+                    at.map(|i| answers.remove(i).1)
+                        .unwrap_or(json!({"status": "PROCESSING"}))
                 }
-                _ => HttpResponse::BadRequest().finish(),
-            }
+                _ => return HttpResponse::BadRequest().finish(),
+            };
+            // The answer is signed over the request's signature and its own body.
+            let answer = serde_json::to_vec(&answer).unwrap();
+            let key = if hook.forge.load(std::sync::atomic::Ordering::SeqCst) {
+                "not-the-shared-secret".as_bytes()
+            } else {
+                HOOK_SECRET.as_bytes()
+            };
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+            mac.update(format!("{}.", header("unid-signature")).as_bytes());
+            mac.update(&answer);
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .insert_header(("unid-signature", hex::encode(mac.finalize().into_bytes())))
+                .body(answer)
         }
     };
     let base = crate::support::serve_fake(move |cfg| {
@@ -379,6 +393,22 @@ async fn the_webhook_service_is_signed_and_its_answers_followed(backend: Backend
     let r = certify(&app, &token, "王五", ID, "en").await;
     assert_eq!(r["errCode"], "uni-id-unknown-error", "{r}");
 
+    // A SUCCESS not signed with the shared secret is not believed.
+    let r = certify(&app, &token, NAME, ID, "en").await;
+    let forged = r["certifyId"].as_str().unwrap().to_string();
+    hook.answers
+        .lock()
+        .unwrap()
+        .push((forged.clone(), json!({"status": "SUCCESS"})));
+    hook.forge.store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = result(&app, &token, &forged).await;
+    hook.forge.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(r["errCode"], "uni-id-unknown-error", "{r}");
+    assert!(
+        stored(&app, &uid).await.is_none(),
+        "no verification was recorded"
+    );
+
     // A second attempt passes, with a photo kept encrypted.
     let r = certify(&app, &token, NAME, ID, "en").await;
     let second = r["certifyId"].as_str().unwrap().to_string();
@@ -402,7 +432,8 @@ async fn the_webhook_service_is_signed_and_its_answers_followed(backend: Backend
     )
     .unwrap();
     assert_eq!(kept, encrypted(&BASE64.encode(photo)));
-    // Three attempts were started, two recorded (the refused one was not).
+    // Four attempts were started, three recorded (the refused one was not): failed, still
+    // waiting (the forged answer changed nothing), passed.
     let logs = {
         let uid = uid.clone();
         app.db(move |conn| {
@@ -418,7 +449,7 @@ async fn the_webhook_service_is_signed_and_its_answers_followed(backend: Backend
         })
         .await
     };
-    assert_eq!(logs, vec![3, 2]);
+    assert_eq!(logs, vec![3, 1, 2]);
 }
 
 // ---- Alibaba Cloud cloudauth -----------------------------------------------------------------

@@ -11,6 +11,11 @@
 //! Each request carries `unid-timestamp` (ms) and `unid-signature` = hex HMAC-SHA256, keyed by
 //! the shared secret, of `timestamp + "." + body`, so the service can tell unid's calls from
 //! anyone else's and refuse old ones. An answer other than 2xx JSON is a refusal.
+//!
+//! Each 2xx answer carries `unid-signature` too: hex HMAC-SHA256 of the request's signature,
+//! `"."` and the answer's body. An answer without it, or with another, is not believed: it
+//! could come from anyone between unid and the service, or be a recorded `SUCCESS` played back
+//! for another certification (the request's signature ties it to this one request).
 
 use std::fmt;
 
@@ -57,7 +62,8 @@ pub struct WebhookVerifier {
     client: reqwest::Client,
 }
 
-/// The signature of a body sent at `timestamp` (ms).
+/// The signature of a body sent at `timestamp` (ms); of an answer, `timestamp` is the
+/// request's signature.
 pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
     let mut mac =
         Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
@@ -102,6 +108,12 @@ impl WebhookVerifier {
             .await
             .map_err(unreachable)?;
         let status = response.status();
+        let answer_signature = response
+            .headers()
+            .get("unid-signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
         let mut answer = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
             if answer.len() + chunk.len() > MAX_ANSWER {
@@ -111,6 +123,12 @@ impl WebhookVerifier {
         }
         if !status.is_success() {
             return Err(FrvError::Refused(format!("HTTP {}", status.as_u16())));
+        }
+        let expected = self::signature(&self.config.secret, &signature, &answer);
+        if !crate::secret::ct_eq(expected.as_bytes(), answer_signature.as_bytes()) {
+            return Err(FrvError::Unreachable(
+                "the answer's unid-signature is missing or wrong".into(),
+            ));
         }
         serde_json::from_slice(&answer)
             .map_err(|e| FrvError::Unreachable(format!("malformed answer: {e}")))
