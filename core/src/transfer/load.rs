@@ -102,15 +102,28 @@ pub fn users_batch(
 /// once it has committed, before the next batch's screening queries the database.
 #[derive(Default)]
 pub struct InFlight {
-    ids: HashMap<String, (u64, u64)>,
+    /// Each uid's line and batch, and (see [`InFlight::comparing`]) its rows.
+    ids: HashMap<String, (u64, u64, Option<UserRows>)>,
+    /// Keep each user's rows, to answer a later batch's repeat of it as the database would.
+    compare: bool,
     holders: HashMap<(String, String), Vec<Holder>>,
     codes: HashMap<String, (String, u64, u64)>,
 }
 
 impl InFlight {
+    /// For batches screened while earlier ones are still being written: a later batch's
+    /// repeat of a user is then "unchanged" or "kept", as it would be once the earlier batch
+    /// committed, rather than a conflict — the same outcome whatever the timing.
+    pub fn comparing() -> InFlight {
+        InFlight {
+            compare: true,
+            ..InFlight::default()
+        }
+    }
+
     /// Batch `batch` has committed: the database answers for it now.
     pub fn forget(&mut self, batch: u64) {
-        self.ids.retain(|_, (_, b)| *b != batch);
+        self.ids.retain(|_, (_, b, _)| *b != batch);
         self.codes.retain(|_, (_, _, b)| *b != batch);
         self.holders.retain(|_, list| {
             list.retain(|h| h.batch != Some(batch));
@@ -134,7 +147,12 @@ pub fn users_screen(
     let mut fresh = Vec::with_capacity(batch.len());
     for (line, rows) in batch {
         let id = rows.user.id.clone();
-        if let Some(have) = existing.get(&id) {
+        // The database's copy, or that of an earlier batch on its way there.
+        let earlier = existing.get(&id).or_else(|| match in_flight.ids.get(&id) {
+            Some((_, b, rows)) if *b != batch_no => rows.as_ref(),
+            _ => None,
+        });
+        if let Some(have) = earlier {
             if *have == rows {
                 out.tally.unchanged += 1;
             } else {
@@ -145,14 +163,14 @@ pub fn users_screen(
                     format!("user {id} is already there with other {fields}: the database's copy is kept"),
                 );
             }
-        } else if let Some((first, _)) = in_flight.ids.get(&id) {
+        } else if let Some((first, _, _)) = in_flight.ids.get(&id) {
             out.report(
                 line,
                 ProblemKind::Conflict,
                 format!("user {id} is also on line {first}"),
             );
         } else {
-            in_flight.ids.insert(id, (line, batch_no));
+            in_flight.ids.insert(id, (line, batch_no, None));
             fresh.push((line, rows));
         }
     }
@@ -161,7 +179,14 @@ pub fn users_screen(
     let kept: HashSet<&str> = fresh.iter().map(|(_, r)| r.user.id.as_str()).collect();
     in_flight
         .ids
-        .retain(|id, (_, b)| *b != batch_no || kept.contains(id.as_str()));
+        .retain(|id, (_, b, _)| *b != batch_no || kept.contains(id.as_str()));
+    if in_flight.compare {
+        for (_, rows) in &fresh {
+            if let Some(entry) = in_flight.ids.get_mut(&rows.user.id) {
+                entry.2 = Some(rows.clone());
+            }
+        }
+    }
     Ok(fresh)
 }
 

@@ -70,7 +70,7 @@ impl<'c> ParallelUsers<'c> {
             jobs: Some(jobs),
             done,
             writers: threads,
-            in_flight: InFlight::default(),
+            in_flight: InFlight::comparing(),
             next: 0,
             pending: 0,
         })
