@@ -693,29 +693,22 @@ async fn an_imported_wechat_user_signs_in_with_wechat(backend: Backend) {
     assert_eq!(summary_row(&out, "uni-id-users"), [2, 2, 0, 0, 0, 0]);
 
     let server = target.serve();
-    let carol = server
-        .call_on(
+    let on_the_mini_program = |code: &'static str| {
+        server.call_on(
             "mp-weixin",
             APP_A,
             "loginByWeixin",
-            json!({"code": "carol-1"}),
+            json!({ "code": code }),
             None,
         )
-        .await;
+    };
+    let carol = on_the_mini_program("carol-1").await;
     assert_eq!(carol["errCode"], 0, "{carol}");
     assert_eq!(carol["uid"], "65a000000000000000000001", "{carol}");
     assert_eq!(carol["type"], "login", "{carol}");
     // Dave's mini-program openid changed (another mini program of the same open platform):
     // his unionid finds him.
-    let dave = server
-        .call_on(
-            "mp-weixin",
-            APP_A,
-            "loginByWeixin",
-            json!({"code": "dave-1"}),
-            None,
-        )
-        .await;
+    let dave = on_the_mini_program("dave-1").await;
     assert_eq!(dave["errCode"], 0, "{dave}");
     assert_eq!(dave["uid"], "65a000000000000000000002", "{dave}");
     assert_eq!(fake.count("jscode2session"), 2);

@@ -102,9 +102,7 @@ pub fn import(
     reporter: &mut dyn Reporter,
 ) -> Result<Summary, TransferError> {
     let files = files(dir)?;
-    let mut conn = pool
-        .get()
-        .map_err(|e| TransferError::Input(format!("a database connection: {e}")))?;
+    let mut conn = connection(pool)?;
     let conn = &mut conn;
     bulk_settings(conn, true)?;
     let imported = import_files(conn, pool, &files, options, reporter);
@@ -112,6 +110,12 @@ pub fn import(
     let summary = imported?;
     restored?;
     Ok(summary)
+}
+
+/// A connection of the import's pool (its own, or a writer's).
+pub(super) fn connection(pool: &DbPool) -> Result<DbConn, TransferError> {
+    pool.get()
+        .map_err(|e| TransferError::Input(format!("a database connection: {e}")))
 }
 
 /// This connection's settings for a bulk load (`on`), and back to the usual ones.

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use super::TransferError;
-use super::import::{Sink, bulk_settings, write_batch};
+use super::import::{Sink, bulk_settings, connection, write_batch};
 use super::load::{self, InFlight, Lined, Out};
 use super::users::UserRows;
 use crate::db::{DbConn, DbPool};
@@ -45,9 +45,7 @@ impl<'c> ParallelUsers<'c> {
         let (report, done) = sync_channel::<Done>(writers * 2 + 2);
         let mut threads = Vec::with_capacity(writers);
         for _ in 0..writers {
-            let mut writer = pool
-                .get()
-                .map_err(|e| TransferError::Input(format!("a database connection: {e}")))?;
+            let mut writer = connection(pool)?;
             bulk_settings(&mut writer, true)?;
             let (queue, report, file) = (queue.clone(), report.clone(), file.to_string());
             threads.push(std::thread::spawn(move || {
@@ -109,10 +107,7 @@ impl Sink<UserRows> for ParallelUsers<'_> {
         self.collect(false, out)?;
         let n = self.next;
         self.next += 1;
-        let mut screened = Out {
-            careful: false,
-            ..Out::new(&out.file)
-        };
+        let mut screened = out.attempt(false);
         let fresh = load::users_screen(self.conn, records, &mut screened, &mut self.in_flight, n)?;
         out.absorb(screened);
         if fresh.is_empty() {
