@@ -226,7 +226,7 @@ fn import_all(
                 options,
                 reporter,
                 Permission::from_doc,
-                load_other::permissions_batch,
+                load_other::batch::<Permission>,
             )?,
             Collection::Roles => read_in_turn(
                 conn,
@@ -235,7 +235,7 @@ fn import_all(
                 options,
                 reporter,
                 Role::from_doc,
-                load_other::roles_batch,
+                load_other::batch::<Role>,
             )?,
             Collection::Tags => read_in_turn(
                 conn,
@@ -244,7 +244,7 @@ fn import_all(
                 options,
                 reporter,
                 Tag::from_doc,
-                load_other::tags_batch,
+                load_other::batch::<Tag>,
             )?,
             Collection::Log => read_in_turn(
                 conn,
@@ -253,7 +253,7 @@ fn import_all(
                 options,
                 reporter,
                 LogEntry::from_doc,
-                load_other::log_batch,
+                load_other::batch::<LogEntry>,
             )?,
             Collection::Devices => read_in_turn(
                 conn,
@@ -262,7 +262,7 @@ fn import_all(
                 options,
                 reporter,
                 |doc| Device::from_doc(doc).map(|d| (d, None)),
-                load_other::devices_batch,
+                load_other::batch::<Device>,
             )?,
             Collection::OpendbDevices => read_in_turn(
                 conn,
@@ -271,7 +271,7 @@ fn import_all(
                 options,
                 reporter,
                 |doc| OpendbDevice::from_doc(doc).map(|d| (d, None)),
-                load_other::opendb_devices_batch,
+                load_other::batch::<OpendbDevice>,
             )?,
         };
         if let Some(e) = out.earliest {

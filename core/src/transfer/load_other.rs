@@ -293,66 +293,91 @@ fn keys_and_docs<T: Keyed>(batch: &[Lined<T>]) -> (Vec<String>, Vec<String>) {
         .unzip()
 }
 
-pub fn permissions_batch(
-    conn: &mut DbConn,
-    batch: Vec<Lined<Permission>>,
-    out: &mut Out,
-) -> QueryResult<()> {
-    let (keys, docs) = keys_and_docs(&batch);
-    let existing: Vec<Permission> = db_run!(conn: {
-        permissions::table
-            .filter(permissions::permission_id.eq_any(&keys).or(permissions::doc_id.eq_any(&docs)))
-            .select(Permission::as_select())
-            .load(conn)
-    })?;
-    let (new, adopt) = split(classify(batch, existing, out), out);
-    for (key, doc) in adopt {
-        db_run!(conn: {
-            diesel::update(permissions::table.find(&key)).set(permissions::doc_id.eq(&doc)).execute(conn)
-        })?;
+/// A collection's table: what [`batch`] asks of it.
+pub trait Stored: Keyed {
+    /// The rows whose key is among `keys` or whose `doc_id` is among `docs`.
+    fn existing(conn: &mut DbConn, keys: &[String], docs: &[String]) -> QueryResult<Vec<Self>>;
+    /// Gives the row keyed `key` the `_id` `doc` (see [`Verdict::AdoptId`]).
+    fn adopt(conn: &mut DbConn, key: &str, doc: &str) -> QueryResult<()>;
+    fn insert(conn: &mut DbConn, rows: &[&Self]) -> QueryResult<()>;
+    /// The date the console counts the row under, if any.
+    fn date(&self) -> Option<i64> {
+        None
     }
-    write(
-        conn,
-        new,
-        out,
-        |_| None,
-        |conn, rows| {
-            let rows: Vec<Permission> = rows.iter().map(|r| (*r).clone()).collect();
-            for chunk in rows.chunks(MAX_PARAMS / 5) {
-                db_run!(conn: { diesel::insert_into(permissions::table).values(chunk).execute(conn) })?;
-            }
-            Ok(())
-        },
-    )
+    /// The new records that may be written, reporting the others; what they need first is
+    /// made here.
+    fn admit(
+        _conn: &mut DbConn,
+        new: Vec<Lined<Self>>,
+        _out: &mut Out,
+    ) -> QueryResult<Vec<Lined<Self>>> {
+        Ok(new)
+    }
 }
 
-pub fn tags_batch(conn: &mut DbConn, batch: Vec<Lined<Tag>>, out: &mut Out) -> QueryResult<()> {
+/// One batch of a collection: each record classified against the database and the batch,
+/// `_id`s adopted, the new records admitted and written.
+pub fn batch<T: Stored>(conn: &mut DbConn, batch: Vec<Lined<T>>, out: &mut Out) -> QueryResult<()> {
     let (keys, docs) = keys_and_docs(&batch);
-    let existing: Vec<Tag> = db_run!(conn: {
-        user_tags::table
-            .filter(user_tags::tagid.eq_any(&keys).or(user_tags::doc_id.eq_any(&docs)))
-            .select(Tag::as_select())
-            .load(conn)
-    })?;
+    let existing = T::existing(conn, &keys, &docs)?;
     let (new, adopt) = split(classify(batch, existing, out), out);
     for (key, doc) in adopt {
-        db_run!(conn: {
-            diesel::update(user_tags::table.find(&key)).set(user_tags::doc_id.eq(&doc)).execute(conn)
-        })?;
+        T::adopt(conn, &key, &doc)?;
     }
-    write(
-        conn,
-        new,
-        out,
-        |_| None,
-        |conn, rows| {
-            let rows: Vec<Tag> = rows.iter().map(|r| (*r).clone()).collect();
-            for chunk in rows.chunks(MAX_PARAMS / 5) {
-                db_run!(conn: { diesel::insert_into(user_tags::table).values(chunk).execute(conn) })?;
-            }
-            Ok(())
-        },
-    )
+    let new = T::admit(conn, new, out)?;
+    write(conn, new, out, T::date, T::insert)
+}
+
+/// Inserts `rows` into `table`, `per_row` bound parameters each, in statements that stay
+/// under [`MAX_PARAMS`].
+macro_rules! insert_chunked {
+    ($conn:ident, $table:expr, $rows:expr, $per_row:expr) => {{
+        let rows: Vec<_> = $rows.iter().map(|r| (*r).clone()).collect();
+        for chunk in rows.chunks(MAX_PARAMS / $per_row) {
+            db_run!($conn: { diesel::insert_into($table).values(chunk).execute($conn) })?;
+        }
+        Ok(())
+    }};
+}
+
+impl Stored for Permission {
+    fn existing(conn: &mut DbConn, keys: &[String], docs: &[String]) -> QueryResult<Vec<Self>> {
+        db_run!(conn: {
+            permissions::table
+                .filter(permissions::permission_id.eq_any(keys).or(permissions::doc_id.eq_any(docs)))
+                .select(Permission::as_select())
+                .load(conn)
+        })
+    }
+    fn adopt(conn: &mut DbConn, key: &str, doc: &str) -> QueryResult<()> {
+        db_run!(conn: {
+            diesel::update(permissions::table.find(key)).set(permissions::doc_id.eq(doc)).execute(conn)
+        })?;
+        Ok(())
+    }
+    fn insert(conn: &mut DbConn, rows: &[&Self]) -> QueryResult<()> {
+        insert_chunked!(conn, permissions::table, rows, 5)
+    }
+}
+
+impl Stored for Tag {
+    fn existing(conn: &mut DbConn, keys: &[String], docs: &[String]) -> QueryResult<Vec<Self>> {
+        db_run!(conn: {
+            user_tags::table
+                .filter(user_tags::tagid.eq_any(keys).or(user_tags::doc_id.eq_any(docs)))
+                .select(Tag::as_select())
+                .load(conn)
+        })
+    }
+    fn adopt(conn: &mut DbConn, key: &str, doc: &str) -> QueryResult<()> {
+        db_run!(conn: {
+            diesel::update(user_tags::table.find(key)).set(user_tags::doc_id.eq(doc)).execute(conn)
+        })?;
+        Ok(())
+    }
+    fn insert(conn: &mut DbConn, rows: &[&Self]) -> QueryResult<()> {
+        insert_chunked!(conn, user_tags::table, rows, 5)
+    }
 }
 
 /// Roles with their permissions, as the batch's records and as the database has them.
@@ -387,189 +412,170 @@ pub fn load_roles(conn: &mut DbConn, keys: &[String], docs: &[String]) -> QueryR
         .collect())
 }
 
-/// Roles; a permission a role grants that uni-id-permissions did not list is created (named
-/// by its id) so the role's tokens carry it as they did in uni-id, with a note.
-pub fn roles_batch(conn: &mut DbConn, batch: Vec<Lined<Role>>, out: &mut Out) -> QueryResult<()> {
-    let (keys, docs) = keys_and_docs(&batch);
-    let existing = load_roles(conn, &keys, &docs)?;
-    let (new, adopt) = split(classify(batch, existing, out), out);
-    for (key, doc) in adopt {
-        db_run!(conn: {
-            diesel::update(roles::table.find(&key)).set(roles::doc_id.eq(&doc)).execute(conn)
-        })?;
+impl Stored for Role {
+    fn existing(conn: &mut DbConn, keys: &[String], docs: &[String]) -> QueryResult<Vec<Self>> {
+        load_roles(conn, keys, docs)
     }
-    let mut wanted: Vec<String> = new
-        .iter()
-        .flat_map(|(_, r)| r.permissions.clone())
-        .collect();
-    wanted.sort();
-    wanted.dedup();
-    let known: Vec<String> = db_run!(conn: {
-        permissions::table
-            .filter(permissions::permission_id.eq_any(&wanted))
-            .select(permissions::permission_id)
-            .load(conn)
-    })?;
-    let mut created: Vec<Permission> = Vec::new();
-    for (line, role) in &new {
-        for p in &role.permissions {
-            if !known.contains(p) && !created.iter().any(|c| c.permission_id == *p) {
-                out.report(
-                    *line,
-                    ProblemKind::Note,
-                    format!(
-                        "role {} grants permission {p}, which uni-id-permissions does not list: created it",
-                        role.fields.role_id
-                    ),
-                );
-                created.push(Permission {
-                    permission_id: p.clone(),
-                    permission_name: p.clone(),
-                    comment: Some(format!(
-                        "Created by unid import for role {}",
-                        role.fields.role_id
-                    )),
-                    create_date: role.fields.create_date,
-                    doc_id: None,
-                });
+    fn adopt(conn: &mut DbConn, key: &str, doc: &str) -> QueryResult<()> {
+        db_run!(conn: {
+            diesel::update(roles::table.find(key)).set(roles::doc_id.eq(doc)).execute(conn)
+        })?;
+        Ok(())
+    }
+    fn insert(conn: &mut DbConn, rows: &[&Self]) -> QueryResult<()> {
+        let fields: Vec<RoleFields> = rows.iter().map(|r| r.fields.clone()).collect();
+        db_run!(conn: { diesel::insert_into(roles::table).values(&fields).execute(conn) })?;
+        let grants: Vec<_> = rows
+            .iter()
+            .flat_map(|r| {
+                r.permissions.iter().map(|p| {
+                    (
+                        role_permissions::role_id.eq(&r.fields.role_id),
+                        role_permissions::permission_id.eq(p),
+                    )
+                })
+            })
+            .collect();
+        for chunk in grants.chunks(MAX_PARAMS / 2) {
+            db_run!(conn: { diesel::insert_into(role_permissions::table).values(chunk).execute(conn) })?;
+        }
+        Ok(())
+    }
+    /// A permission a role grants that uni-id-permissions did not list is created (named by
+    /// its id) so the role's tokens carry it as they did in uni-id, with a note.
+    fn admit(
+        conn: &mut DbConn,
+        new: Vec<Lined<Self>>,
+        out: &mut Out,
+    ) -> QueryResult<Vec<Lined<Self>>> {
+        let mut wanted: Vec<String> = new
+            .iter()
+            .flat_map(|(_, r)| r.permissions.clone())
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        let known: Vec<String> = db_run!(conn: {
+            permissions::table
+                .filter(permissions::permission_id.eq_any(&wanted))
+                .select(permissions::permission_id)
+                .load(conn)
+        })?;
+        let mut created: Vec<Permission> = Vec::new();
+        for (line, role) in &new {
+            for p in &role.permissions {
+                if !known.contains(p) && !created.iter().any(|c| c.permission_id == *p) {
+                    out.report(
+                        *line,
+                        ProblemKind::Note,
+                        format!(
+                            "role {} grants permission {p}, which uni-id-permissions does not list: created it",
+                            role.fields.role_id
+                        ),
+                    );
+                    created.push(Permission {
+                        permission_id: p.clone(),
+                        permission_name: p.clone(),
+                        comment: Some(format!(
+                            "Created by unid import for role {}",
+                            role.fields.role_id
+                        )),
+                        create_date: role.fields.create_date,
+                        doc_id: None,
+                    });
+                }
             }
         }
+        if !created.is_empty() {
+            db_run!(conn: { diesel::insert_into(permissions::table).values(&created).execute(conn) })?;
+        }
+        Ok(new)
     }
-    if !created.is_empty() {
-        db_run!(conn: { diesel::insert_into(permissions::table).values(&created).execute(conn) })?;
-    }
-    write(
-        conn,
-        new,
-        out,
-        |_| None,
-        |conn, rows| {
-            let fields: Vec<RoleFields> = rows.iter().map(|r| r.fields.clone()).collect();
-            db_run!(conn: { diesel::insert_into(roles::table).values(&fields).execute(conn) })?;
-            let grants: Vec<_> = rows
-                .iter()
-                .flat_map(|r| {
-                    r.permissions.iter().map(|p| {
-                        (
-                            role_permissions::role_id.eq(&r.fields.role_id),
-                            role_permissions::permission_id.eq(p),
-                        )
-                    })
-                })
-                .collect();
-            for chunk in grants.chunks(MAX_PARAMS / 2) {
-                db_run!(conn: { diesel::insert_into(role_permissions::table).values(chunk).execute(conn) })?;
-            }
-            Ok(())
-        },
-    )
 }
 
-pub fn log_batch(conn: &mut DbConn, batch: Vec<Lined<LogEntry>>, out: &mut Out) -> QueryResult<()> {
-    let (_, docs) = keys_and_docs(&batch);
-    let existing: Vec<LogEntry> = db_run!(conn: {
-        uni_id_log::table
-            .filter(uni_id_log::doc_id.eq_any(&docs))
-            .select(LogEntry::as_select())
-            .load(conn)
-    })?;
-    let (new, _) = split(classify(batch, existing, out), out);
-    write(
-        conn,
-        new,
-        out,
-        |r| Some(r.create_date),
-        |conn, rows| {
-            let rows: Vec<LogEntry> = rows.iter().map(|r| (*r).clone()).collect();
-            for chunk in rows.chunks(MAX_PARAMS / 12) {
-                db_run!(conn: { diesel::insert_into(uni_id_log::table).values(chunk).execute(conn) })?;
-            }
-            Ok(())
-        },
-    )
+impl Stored for LogEntry {
+    /// A log row's key is its `_id`.
+    fn existing(conn: &mut DbConn, _keys: &[String], docs: &[String]) -> QueryResult<Vec<Self>> {
+        db_run!(conn: {
+            uni_id_log::table
+                .filter(uni_id_log::doc_id.eq_any(docs))
+                .select(LogEntry::as_select())
+                .load(conn)
+        })
+    }
+    /// Never asked: a row found by its key has that `_id` already.
+    fn adopt(_conn: &mut DbConn, _key: &str, _doc: &str) -> QueryResult<()> {
+        Ok(())
+    }
+    fn insert(conn: &mut DbConn, rows: &[&Self]) -> QueryResult<()> {
+        insert_chunked!(conn, uni_id_log::table, rows, 12)
+    }
+    fn date(&self) -> Option<i64> {
+        Some(self.create_date)
+    }
 }
 
 /// uni-id-device: one row per device (a second document for a device is a conflict), and
 /// only for a user unid has.
-pub fn devices_batch(
-    conn: &mut DbConn,
-    batch: Vec<Lined<Device>>,
-    out: &mut Out,
-) -> QueryResult<()> {
-    let (keys, docs) = keys_and_docs(&batch);
-    let existing: Vec<Device> = db_run!(conn: {
-        devices::table
-            .filter(devices::device_id.eq_any(&keys).or(devices::doc_id.eq_any(&docs)))
-            .select(Device::as_select())
-            .load(conn)
-    })?;
-    let (new, adopt) = split(classify(batch, existing, out), out);
-    for (key, doc) in adopt {
+impl Stored for Device {
+    fn existing(conn: &mut DbConn, keys: &[String], docs: &[String]) -> QueryResult<Vec<Self>> {
         db_run!(conn: {
-            diesel::update(devices::table.filter(devices::device_id.eq(&key))).set(devices::doc_id.eq(&doc)).execute(conn)
+            devices::table
+                .filter(devices::device_id.eq_any(keys).or(devices::doc_id.eq_any(docs)))
+                .select(Device::as_select())
+                .load(conn)
+        })
+    }
+    fn adopt(conn: &mut DbConn, key: &str, doc: &str) -> QueryResult<()> {
+        db_run!(conn: {
+            diesel::update(devices::table.filter(devices::device_id.eq(key))).set(devices::doc_id.eq(doc)).execute(conn)
         })?;
+        Ok(())
     }
-    let user_ids: Vec<String> = new.iter().map(|(_, d)| d.user_id.clone()).collect();
-    let users = existing_users(conn, &user_ids)?;
-    let mut known = Vec::with_capacity(new.len());
-    for (line, device) in new {
-        if users.contains(&device.user_id) {
-            known.push((line, device));
-        } else {
-            out.report(
-                line,
-                ProblemKind::Bad,
-                format!(
-                    "device {}: user_id {} is not a user in unid",
-                    device.device_id, device.user_id
-                ),
-            );
-        }
+    fn insert(conn: &mut DbConn, rows: &[&Self]) -> QueryResult<()> {
+        insert_chunked!(conn, devices::table, rows, 10)
     }
-    write(
-        conn,
-        known,
-        out,
-        |_| None,
-        |conn, rows| {
-            let rows: Vec<Device> = rows.iter().map(|r| (*r).clone()).collect();
-            for chunk in rows.chunks(MAX_PARAMS / 10) {
-                db_run!(conn: { diesel::insert_into(devices::table).values(chunk).execute(conn) })?;
+    fn admit(
+        conn: &mut DbConn,
+        new: Vec<Lined<Self>>,
+        out: &mut Out,
+    ) -> QueryResult<Vec<Lined<Self>>> {
+        let user_ids: Vec<String> = new.iter().map(|(_, d)| d.user_id.clone()).collect();
+        let users = existing_users(conn, &user_ids)?;
+        let mut known = Vec::with_capacity(new.len());
+        for (line, device) in new {
+            if users.contains(&device.user_id) {
+                known.push((line, device));
+            } else {
+                out.report(
+                    line,
+                    ProblemKind::Bad,
+                    format!(
+                        "device {}: user_id {} is not a user in unid",
+                        device.device_id, device.user_id
+                    ),
+                );
             }
-            Ok(())
-        },
-    )
+        }
+        Ok(known)
+    }
 }
 
-pub fn opendb_devices_batch(
-    conn: &mut DbConn,
-    batch: Vec<Lined<OpendbDevice>>,
-    out: &mut Out,
-) -> QueryResult<()> {
-    let (keys, docs) = keys_and_docs(&batch);
-    let existing: Vec<OpendbDevice> = db_run!(conn: {
-        opendb_devices::table
-            .filter(opendb_devices::device_id.eq_any(&keys).or(opendb_devices::doc_id.eq_any(&docs)))
-            .select(OpendbDevice::as_select())
-            .load(conn)
-    })?;
-    let (new, adopt) = split(classify(batch, existing, out), out);
-    for (key, doc) in adopt {
+impl Stored for OpendbDevice {
+    fn existing(conn: &mut DbConn, keys: &[String], docs: &[String]) -> QueryResult<Vec<Self>> {
         db_run!(conn: {
-            diesel::update(opendb_devices::table.find(&key)).set(opendb_devices::doc_id.eq(&doc)).execute(conn)
-        })?;
+            opendb_devices::table
+                .filter(opendb_devices::device_id.eq_any(keys).or(opendb_devices::doc_id.eq_any(docs)))
+                .select(OpendbDevice::as_select())
+                .load(conn)
+        })
     }
-    write(
-        conn,
-        new,
-        out,
-        |_| None,
-        |conn, rows| {
-            let rows: Vec<OpendbDevice> = rows.iter().map(|r| (*r).clone()).collect();
-            for chunk in rows.chunks(MAX_PARAMS / 12) {
-                db_run!(conn: { diesel::insert_into(opendb_devices::table).values(chunk).execute(conn) })?;
-            }
-            Ok(())
-        },
-    )
+    fn adopt(conn: &mut DbConn, key: &str, doc: &str) -> QueryResult<()> {
+        db_run!(conn: {
+            diesel::update(opendb_devices::table.find(key)).set(opendb_devices::doc_id.eq(doc)).execute(conn)
+        })?;
+        Ok(())
+    }
+    fn insert(conn: &mut DbConn, rows: &[&Self]) -> QueryResult<()> {
+        insert_chunked!(conn, opendb_devices::table, rows, 12)
+    }
 }
