@@ -165,6 +165,11 @@ pub fn generate(dir: &Path, users: usize) -> std::io::Result<Vec<Sample>> {
             doc["qq_openid"] = json!({"app": format!("qq_{i}")});
             doc["apple_openid"] = json!(format!("000123.apple.{i}"));
         }
+        if i % 13 == 7 {
+            // uni-id 1.1.25's HarmonyOS sign-in, which no unid plugin offers yet.
+            doc["huawei_openid"] = json!({"app-harmony": format!("h_{i}")});
+            doc["huawei_unionid"] = json!(format!("hu_{i}"));
+        }
         if i > 0 && i % 3 == 0 {
             // Invited by an earlier user, and so by that user's inviter: nearest first.
             let chain: Vec<String> = [i / 3, i / 9, i / 27]

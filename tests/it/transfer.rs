@@ -493,6 +493,9 @@ async fn import_export_import_is_the_identity(backend: Backend) {
     let source = first.dir.join("source");
     generator::generate(&source, 400).unwrap();
     assert!(first.import(&source, &[]).status.success());
+    // HarmonyOS ids, which no plugin knows yet, are ids (users 7, 20, … of 400), not extra fields.
+    let huawei = "provider = 'huawei' AND ((kind = 'openid' AND platform = 'app-harmony') OR kind = 'unionid')";
+    assert_eq!(first.count_where("user_third_party", huawei), 2 * 31);
     let e1 = first.dir.join("e1");
     let out = first.export(&e1);
     assert!(out.status.success(), "{}", describe(&out));

@@ -179,6 +179,11 @@ impl Doc {
         self.fields.insert(field.to_string(), value);
     }
 
+    /// The names of the fields not taken yet.
+    pub fn names(&self) -> Vec<String> {
+        self.fields.keys().cloned().collect()
+    }
+
     /// Drops a field unid deliberately does not keep.
     pub fn drop_field(&mut self, field: &str) -> bool {
         self.fields.remove(field).is_some()

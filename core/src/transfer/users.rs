@@ -3,7 +3,8 @@
 //! The rows are `users` (the document's scalar fields; JSON-valued ones as JSON text; every
 //! field unid has no column for in `extra`), `user_apps` (`dcloud_appid`; absent means every
 //! app, which unid writes as the app `*`), `user_roles` (`role`), `user_third_party`
-//! (`wx_openid.<platform>`, `wx_unionid`, `qq_*`, `ali_openid`, `apple_openid`, and the
+//! (`wx_openid.<platform>`, `wx_unionid`, `qq_*`, `ali_openid`, `apple_openid`, any other
+//! `<provider>_openid` / `<provider>_unionid` such as `huawei_openid`, and the
 //! `externalDirectConnect` entry of `identities`, named as the login plugins name them, so an
 //! imported WeChat user signs in with WeChat) and `user_realname` (`realname_auth`).
 //!
@@ -29,6 +30,66 @@ const THIRD_PARTY_FIELDS: [(&str, &str, &str); 6] = [
     ("ali_openid", "alipay", "openid"),
     ("apple_openid", "apple", "openid"),
 ];
+
+/// A third-party id field outside [`THIRD_PARTY_FIELDS`] named as uni-id names them,
+/// `<provider>_openid` or `<provider>_unionid`: uni-id 1.1.25's `huawei_openid` and
+/// `huawei_unionid`, and what an export writes for a provider of a login plugin that uni-id
+/// does not know (see [`third_party_fields`]), so that such ids come back as ids, not as
+/// opaque extra fields. Returns the provider and the kind.
+fn other_provider_field(field: &str) -> Option<(String, &'static str)> {
+    let (provider, kind) = field.rsplit_once('_')?;
+    let kind = ["openid", "unionid"].into_iter().find(|k| *k == kind)?;
+    let simple = provider.starts_with(|c: char| c.is_ascii_lowercase())
+        && provider
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let known = THIRD_PARTY_FIELDS.iter().any(|(f, _, _)| *f == field);
+    (simple && !known).then(|| (provider.to_string(), kind))
+}
+
+/// Whether `value` has the shape of a third-party id field: see [`third_party_ids`].
+fn ids_shaped(value: &Value) -> bool {
+    match value {
+        Value::String(_) => true,
+        Value::Object(map) => map.values().all(|v| v.is_string() || v.is_null()),
+        _ => false,
+    }
+}
+
+/// `value`, the field `field`, as ids of `provider`: a plain string (no platform) or an object
+/// of strings by platform (`wx_openid: {mp: …, app: …}`).
+fn third_party_ids(
+    value: Value,
+    field: &str,
+    provider: &str,
+    kind: &str,
+    ids: &mut Vec<ThirdPartyId>,
+) -> Result<(), RecordError> {
+    match value {
+        Value::String(v) => ids.push(ThirdPartyId::new(provider, kind, "", &v)),
+        Value::Object(per_platform) => {
+            for (platform, v) in per_platform {
+                match v {
+                    Value::String(v) => ids.push(ThirdPartyId::new(provider, kind, &platform, &v)),
+                    Value::Null => {}
+                    _ => {
+                        return Err(RecordError::invalid(
+                            &format!("{field}.{platform}"),
+                            "expected a string",
+                        ));
+                    }
+                }
+            }
+        }
+        _ => {
+            return Err(RecordError::invalid(
+                field,
+                "expected a string or an object of strings",
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// The provider of `identities` entries made by `externalRegister` (spec §1.3); the entry's
 /// `uid` is the user's id in the external system.
@@ -141,33 +202,19 @@ impl UserRows {
         apps.dedup();
         let mut third_party = Vec::new();
         for (field, provider, kind) in THIRD_PARTY_FIELDS {
-            match doc.any(field) {
+            if let Some(value) = doc.any(field) {
+                third_party_ids(value, field, provider, kind, &mut third_party)?;
+            }
+        }
+        for field in doc.names() {
+            let Some((provider, kind)) = other_provider_field(&field) else {
+                continue;
+            };
+            match doc.any(&field) {
+                // A field of the project's own that merely looks like one stays as it was.
+                Some(value) if !ids_shaped(&value) => doc.put(&field, value),
+                Some(value) => third_party_ids(value, &field, &provider, kind, &mut third_party)?,
                 None => {}
-                Some(Value::String(v)) => {
-                    third_party.push(ThirdPartyId::new(provider, kind, "", &v));
-                }
-                Some(Value::Object(per_platform)) => {
-                    for (platform, v) in per_platform {
-                        match v {
-                            Value::String(v) => {
-                                third_party.push(ThirdPartyId::new(provider, kind, &platform, &v));
-                            }
-                            Value::Null => {}
-                            _ => {
-                                return Err(RecordError::invalid(
-                                    &format!("{field}.{platform}"),
-                                    "expected a string",
-                                ));
-                            }
-                        }
-                    }
-                }
-                Some(_) => {
-                    return Err(RecordError::invalid(
-                        field,
-                        "expected a string or an object of strings",
-                    ));
-                }
             }
         }
         if let Some(identities) = doc.any("identities") {
@@ -386,7 +433,8 @@ fn identities(stored: Option<Value>, third_party: &[ThirdPartyId]) -> Option<Val
 
 /// `wx_openid: {mp, app___UNI_A…}`, `wx_unionid: "…"`… from the rows. An id with no platform
 /// is the field's plain string; a provider unid does not know by a uni-id name is written as
-/// `<provider>_<kind>`.
+/// `<provider>_<kind>`, which an import reads back as that provider's ids when the kind is
+/// `openid` or `unionid` (see [`other_provider_field`]).
 fn third_party_fields(ids: &[ThirdPartyId]) -> Vec<(String, Value)> {
     let mut fields: Vec<(String, Value)> = Vec::new();
     for id in ids.iter().filter(|id| id.provider != EXTERNAL) {
@@ -492,6 +540,38 @@ mod tests {
         );
         assert_eq!(doc["identities"][0]["userInfo"]["nick"], "n");
         assert_eq!(doc["score"], 7);
+        let again = rows(&Value::Object(doc).to_string()).expect("its own export");
+        assert_eq!(again, r);
+    }
+
+    #[test]
+    fn other_providers_ids_are_ids_both_ways() {
+        let line = r#"{"_id":"6553f1000000000000000001","huawei_openid":{"app-harmony":"h-1"},"huawei_unionid":"hu-1","github_openid":"g-1","score_openid":7,"Odd_openid":"x","my_openid_list":"y"}"#;
+        let r = rows(line).expect("a valid user");
+        assert_eq!(
+            r.third_party,
+            [
+                ThirdPartyId::new("github", "openid", "", "g-1"),
+                ThirdPartyId::new("huawei", "openid", "app-harmony", "h-1"),
+                ThirdPartyId::new("huawei", "unionid", "", "hu-1"),
+            ]
+        );
+        // Every identifier is in the ledger, as a plugin's login would look it up.
+        assert!(r.ledger().contains(&(
+            "*".into(),
+            "huawei:openid:app-harmony".into(),
+            "h-1".into()
+        )));
+        // Not shaped or not named like an id: left as the project's own fields.
+        let extra: Value =
+            serde_json::from_str(r.user.extra.as_deref().expect("extra")).expect("JSON");
+        assert_eq!(
+            extra,
+            json!({"score_openid": 7, "Odd_openid": "x", "my_openid_list": "y"})
+        );
+        let doc = r.to_doc();
+        assert_eq!(doc["huawei_openid"], json!({"app-harmony": "h-1"}));
+        assert_eq!(doc["github_openid"], "g-1");
         let again = rows(&Value::Object(doc).to_string()).expect("its own export");
         assert_eq!(again, r);
     }
