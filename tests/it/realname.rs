@@ -456,6 +456,8 @@ async fn the_webhook_service_is_signed_and_its_answers_followed(backend: Backend
 
 const ALI_ID: &str = "LTAIfrvtest";
 const ALI_SECRET: &str = "frv-test-secret";
+/// The CertifyId of a verification the fake says is not finished.
+const PENDING: &str = "0000pending00000000000000000000";
 
 /// cloudauth's RPC gateway as unid relies on it: common parameters, the signature (the same
 /// `aliyun_rpc::signature` the univerify tests check against an independent vector), then
@@ -489,9 +491,17 @@ fn cloudauth(seen: Seen) -> String {
                 ("InitFaceVerify", "王五") => {
                     json!({"Code": "401", "Message": "参数非法", "RequestId": "f"})
                 }
+                // A verification its user has not finished.
+                ("InitFaceVerify", "赵六") => json!({
+                    "Code": "200", "Message": "success", "RequestId": "f",
+                    "ResultObject": {"CertifyId": PENDING}
+                }),
                 ("InitFaceVerify", _) => json!({
                     "Code": "200", "Message": "success", "RequestId": "f",
                     "ResultObject": {"CertifyId": "91707dc296d469ad38e4c5efa6a0f24b"}
+                }),
+                ("DescribeFaceVerify", _) if get("CertifyId") == PENDING => json!({
+                    "Code": "424", "Message": "身份认证记录不存在", "RequestId": "f"
                 }),
                 ("DescribeFaceVerify", _) => json!({
                     "Code": "200", "Message": "success", "RequestId": "f",
@@ -557,4 +567,12 @@ async fn aliyun_cloudauth_is_called_signed_and_its_refusals_are_errors(backend: 
     let other = user(&app, "refused").await;
     let r = certify(&app, &other, "王五", "11010519491231002X", "en").await;
     assert_eq!(r["errCode"], "uni-id-unknown-error", "{r}");
+
+    // cloudauth's 424 for a verification not finished is "processing", and nothing is stored.
+    let pending = user(&app, "pending").await;
+    let r = certify(&app, &pending, "赵六", "11010519491231002X", "en").await;
+    assert_eq!(r["certifyId"], PENDING, "{r}");
+    let r = result(&app, &pending, PENDING).await;
+    assert_eq!(r["errCode"], "uni-id-frv-processing", "{r}");
+    assert!(stored(&app, &uid_of(&pending)).await.is_none());
 }

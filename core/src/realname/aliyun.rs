@@ -9,8 +9,10 @@
 //!   where MaterialInfo's `facialPictureFront.pictureUrl` is the liveness photo.
 //!
 //! Both are RPC-style calls signed with Aliyun's signature V1 (shared with the SMS and univerify
-//! plugins), sent as POST forms. A `Code` other than `200` is a refusal; a result without
-//! `Passed` is taken as not finished yet.
+//! plugins), sent as POST forms. A `Code` other than `200` is a refusal, except DescribeFaceVerify's
+//! `403` (认证未完成, not finished) and `424` (no record yet: the CertifyId was not used, was
+//! abandoned, or is still being processed), which cloudauth's error-code table gives for a
+//! verification that has not finished; a result without `Passed` is taken the same way.
 
 use std::fmt;
 
@@ -131,16 +133,21 @@ impl AliyunVerifier {
         Ok(AliyunVerifier { config, client })
     }
 
+    /// `action`'s `ResultObject`; `None`: a verification not finished yet (see the module doc).
     async fn call(
         &self,
         metrics: &Metrics,
         action: &str,
         params: &[(&str, String)],
-    ) -> Result<Value, FrvError> {
+    ) -> Result<Option<Value>, FrvError> {
         super::observed(metrics, PROVIDER, self.exchange(action, params)).await
     }
 
-    async fn exchange(&self, action: &str, params: &[(&str, String)]) -> Result<Value, FrvError> {
+    async fn exchange(
+        &self,
+        action: &str,
+        params: &[(&str, String)],
+    ) -> Result<Option<Value>, FrvError> {
         let nonce = hex::encode(rand::random::<[u8; 16]>());
         let now = crate::clock::Clock::system().now_ms() / 1000;
         let body = encode_pairs(&signed_params(&self.config, action, params, now, &nonce));
@@ -164,7 +171,8 @@ impl AliyunVerifier {
             ))
         })?;
         match answer.code.as_deref() {
-            Some("200") => Ok(answer.result.unwrap_or(Value::Null)),
+            Some("200") => Ok(Some(answer.result.unwrap_or(Value::Null))),
+            Some("403" | "424") if action == "DescribeFaceVerify" => Ok(None),
             code => Err(FrvError::Refused(format!(
                 "{} {}",
                 code.unwrap_or("?"),
@@ -217,7 +225,8 @@ impl FaceVerifier for AliyunVerifier {
                         ("UserId", req.user_id.clone()),
                     ],
                 )
-                .await?;
+                .await?
+                .unwrap_or(Value::Null);
             result["CertifyId"]
                 .as_str()
                 .filter(|id| !id.is_empty() && id.len() <= 128)
@@ -238,6 +247,9 @@ impl FaceVerifier for AliyunVerifier {
                     ],
                 )
                 .await?;
+            let Some(result) = result else {
+                return Ok(Outcome::Processing);
+            };
             Ok(match result["Passed"].as_str() {
                 Some("T") => Outcome::Success {
                     picture: self.picture(result["MaterialInfo"].as_str()).await,
