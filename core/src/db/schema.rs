@@ -37,7 +37,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    user_identities (app_id, kind, value) {
+    user_identities (value, kind, app_id) {
         app_id -> Text,
         kind -> Text,
         value -> Text,
