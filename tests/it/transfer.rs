@@ -742,6 +742,15 @@ async fn clashes_across_batches_are_found_while_batches_are_written(backend: Bac
     same_id["my_invite_code"] = json!("YYYYY2");
     lines.insert(1000, every_app.to_string());
     lines.insert(1001, same_id.to_string());
+    // Within one batch (lines 2001-3000 once the line below is in): line 2402 again as it is,
+    // and line 2403 again with another nickname — answered as a repeat in a later batch would be.
+    let again = lines[2400].clone();
+    let mut changed: Value = serde_json::from_str(&lines[2401]).unwrap();
+    changed["nickname"] = json!("another nickname");
+    lines.insert(2500, again);
+    lines.insert(2501, changed.to_string());
+    // And the clashing record again in its own batch (lines 1001-2000): turned away as well.
+    lines.insert(1500, lines[1000].clone());
     std::fs::write(export.join("uni-id-users.jsonl"), lines.join("\n") + "\n").unwrap();
 
     let out = target.import(&export, &["--batch", "1000", "--writers", "3"]);
@@ -751,7 +760,18 @@ async fn clashes_across_batches_are_found_while_batches_are_written(backend: Bac
     // was still being written.
     assert_eq!(
         summary_row(&out, "uni-id-users"),
-        [3002, 3000, 0, 1, 0, 1],
+        [3005, 3000, 1, 2, 0, 2],
+        "{text}"
+    );
+    assert!(
+        text.contains("uni-id-users.jsonl:1501: conflict: user 6600000000000000000000b1 is also on line 1001, which was not imported: not imported"),
+        "{text}"
+    );
+    let repeated: Value = serde_json::from_str(&lines[2402]).unwrap();
+    let repeated = plain(&repeated["_id"]);
+    let repeated = repeated.as_str().unwrap();
+    assert!(
+        text.contains(&format!("uni-id-users.jsonl:2503: kept: user {repeated} is also on line 2403 with other nickname: line 2403's copy is kept")),
         "{text}"
     );
     assert!(

@@ -2,6 +2,7 @@
 //! reported, the rest goes in with a few multi-row inserts. The caller holds the batch's
 //! transaction.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use diesel::connection::SimpleConnection;
@@ -145,6 +146,8 @@ pub fn users_screen(
     let ids: Vec<String> = batch.iter().map(|(_, r)| r.user.id.clone()).collect();
     let existing = load_users(conn, &ids)?;
     let mut fresh = Vec::with_capacity(batch.len());
+    // A repeat of a user earlier in this batch, answered once that copy's fate is known.
+    let mut repeats: Vec<Lined<UserRows>> = Vec::new();
     for (line, rows) in batch {
         let id = rows.user.id.clone();
         // The database's copy, or that of an earlier batch on its way there.
@@ -163,23 +166,42 @@ pub fn users_screen(
                     format!("user {id} is already there with other {fields}: the database's copy is kept"),
                 );
             }
-        } else if let Some((first, _, _)) = in_flight.ids.get(&id) {
-            out.report(
-                line,
-                ProblemKind::Conflict,
-                format!("user {id} is also on line {first}"),
-            );
-        } else {
-            in_flight.ids.insert(id, (line, batch_no, None));
+        } else if let Entry::Vacant(slot) = in_flight.ids.entry(id) {
+            slot.insert((line, batch_no, None));
             fresh.push((line, rows));
+        } else {
+            repeats.push((line, rows));
         }
     }
     let fresh = screen(conn, fresh, out, in_flight, batch_no)?;
     // Those screen turned away are not on their way to the database.
-    let kept: HashSet<&str> = fresh.iter().map(|(_, r)| r.user.id.as_str()).collect();
+    let kept: HashMap<&str, &UserRows> =
+        fresh.iter().map(|(_, r)| (r.user.id.as_str(), r)).collect();
+    // A repeat within the batch is answered as it would be in a later batch, once the first
+    // copy is written: unchanged, or kept — so the outcome does not depend on `--batch`.
+    for (line, rows) in repeats {
+        let id = &rows.user.id;
+        let first = in_flight.ids.get(id).map_or(0, |(l, _, _)| *l);
+        match kept.get(id.as_str()) {
+            Some(have) if **have == rows => out.tally.unchanged += 1,
+            Some(have) => {
+                let fields = differing(have, &rows);
+                out.report(
+                    line,
+                    ProblemKind::Kept,
+                    format!("user {id} is also on line {first} with other {fields}: line {first}'s copy is kept"),
+                );
+            }
+            None => out.report(
+                line,
+                ProblemKind::Conflict,
+                format!("user {id} is also on line {first}, which was not imported: not imported"),
+            ),
+        }
+    }
     in_flight
         .ids
-        .retain(|id, (_, b, _)| *b != batch_no || kept.contains(id.as_str()));
+        .retain(|id, (_, b, _)| *b != batch_no || kept.contains_key(id.as_str()));
     if in_flight.compare {
         for (_, rows) in &fresh {
             if let Some(entry) = in_flight.ids.get_mut(&rows.user.id) {
