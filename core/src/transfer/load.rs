@@ -716,3 +716,81 @@ pub fn existing_users(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashSet<
     let rows: Vec<Text1> = by_list(conn, "SELECT id AS a FROM users", "id", ids)?;
     Ok(rows.into_iter().map(|r| r.a).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::DbPool;
+    use crate::transfer::import::write_batch;
+    use crate::transfer::records::Doc;
+
+    fn user(n: u8) -> UserRows {
+        let line = format!(r#"{{"_id":"6553f10000000000000000{n:02}","username":"u{n}"}}"#);
+        UserRows::from_doc(Doc::parse(&line).expect("JSON")).expect("a user")
+    }
+
+    /// A batch whose one multi-row write the database refuses with a unique violation (here a
+    /// user already written; in an import, one a registration wrote after the screening) is
+    /// written again user by user, and only the refused user is left out: on PostgreSQL this is
+    /// a `COPY` that fails, on SQLite an insert.
+    fn a_refused_batch_is_retried_user_by_user(pool: &DbPool) {
+        pool.migrate().expect("test setup");
+        let mut conn = pool.get().expect("test setup");
+        let mut out = Out::new("uni-id-users.jsonl");
+        write_batch(&mut conn, vec![(1, user(1))], &mut out, &write).expect("test setup");
+        assert_eq!(out.tally.imported, 1);
+        let again = vec![(2, user(2)), (3, user(1)), (4, user(3))];
+        write_batch(&mut conn, again, &mut out, &write).expect("test setup");
+        assert_eq!((out.tally.imported, out.tally.conflicts), (3, 1));
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].line, 3);
+        assert!(
+            out.problems[0].message.contains("the database refused it"),
+            "{}",
+            out.problems[0].message
+        );
+        let ids: Vec<Text1> = by_list(
+            &mut conn,
+            "SELECT user_id AS a FROM user_identities",
+            "value",
+            &["u1".into(), "u2".into(), "u3".into()],
+        )
+        .expect("test setup");
+        assert_eq!(ids.len(), 3, "one ledger row each, none doubled");
+    }
+
+    #[test]
+    fn a_refused_batch_is_retried_user_by_user_on_sqlite() {
+        let dir = std::env::temp_dir().join(format!("unid-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("test setup");
+        let path = dir.join("retry.db");
+        let _ = std::fs::remove_file(&path);
+        let pool = DbPool::connect(&format!("sqlite://{}", path.display()), 1).expect("test setup");
+        a_refused_batch_is_retried_user_by_user(&pool);
+        drop(pool);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_refused_batch_is_retried_user_by_user_on_postgres() {
+        let Ok(base) = std::env::var("UNID_TEST_DATABASE_URL") else {
+            eprintln!("skipped: UNID_TEST_DATABASE_URL is not set (CI sets it)");
+            return;
+        };
+        let schema = format!("unid_load_{}", std::process::id());
+        let mut owned = DbPool::connect(&base, 1)
+            .expect("test setup")
+            .get()
+            .expect("test setup");
+        let admin = &mut owned;
+        let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
+        crate::db_run!(admin: { admin.batch_execute(&sql) }).expect("test setup");
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+        let pool = DbPool::connect(&url, 1).expect("test setup");
+        a_refused_batch_is_retried_user_by_user(&pool);
+        drop(pool);
+        let sql = format!("DROP SCHEMA {schema} CASCADE");
+        crate::db_run!(admin: { admin.batch_execute(&sql) }).expect("test setup");
+    }
+}
