@@ -1,6 +1,6 @@
 //! Writing one batch of users: what is already there is compared, what would clash is
-//! reported, the rest goes in with a few multi-row inserts. The caller holds the batch's
-//! transaction.
+//! reported, the rest goes in a few statements per table (`COPY` on PostgreSQL, prepared
+//! one-row inserts on SQLite). The caller holds the batch's transaction.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};

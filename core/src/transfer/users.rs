@@ -31,11 +31,11 @@ const THIRD_PARTY_FIELDS: [(&str, &str, &str); 6] = [
     ("apple_openid", "apple", "openid"),
 ];
 
-/// A third-party id field outside [`THIRD_PARTY_FIELDS`] named as uni-id names them,
-/// `<provider>_openid` or `<provider>_unionid`: uni-id 1.1.25's `huawei_openid` and
-/// `huawei_unionid`, and what an export writes for a provider of a login plugin that uni-id
-/// does not know (see [`third_party_fields`]), so that such ids come back as ids, not as
-/// opaque extra fields. Returns the provider and the kind.
+/// A third-party id field named as uni-id names them, `<provider>_openid` or
+/// `<provider>_unionid`, asked of the fields left once those of [`THIRD_PARTY_FIELDS`] are
+/// taken: uni-id 1.1.25's `huawei_openid` and `huawei_unionid`, and what an export writes for a
+/// provider of a login plugin that uni-id does not know (see [`third_party_fields`]), so that
+/// such ids come back as ids, not as opaque extra fields. Returns the provider and the kind.
 fn other_provider_field(field: &str) -> Option<(String, &'static str)> {
     let (provider, kind) = field.rsplit_once('_')?;
     let kind = ["openid", "unionid"].into_iter().find(|k| *k == kind)?;
@@ -43,8 +43,7 @@ fn other_provider_field(field: &str) -> Option<(String, &'static str)> {
         && provider
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let known = THIRD_PARTY_FIELDS.iter().any(|(f, _, _)| *f == field);
-    (simple && !known).then(|| (provider.to_string(), kind))
+    simple.then(|| (provider.to_string(), kind))
 }
 
 /// Whether `value` has the shape of a third-party id field: see [`third_party_ids`].
