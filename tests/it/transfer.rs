@@ -751,6 +751,19 @@ async fn clashes_across_batches_are_found_while_batches_are_written(backend: Bac
     lines.insert(2501, changed.to_string());
     // And the clashing record again in its own batch (lines 1001-2000): turned away as well.
     lines.insert(1500, lines[1000].clone());
+    // Last, in the fourth batch, once the first has committed: user 5's username taken by a
+    // new `_id`, and user 6 again as they are — both answered by the database, which (empty
+    // when the import began) is asked about these two only because they repeat what this
+    // import sent it.
+    let mut late: Value = serde_json::from_str(&lines[5]).unwrap();
+    late["_id"] = json!("6600000000000000000000b3");
+    late["my_invite_code"] = json!("YYYYY3");
+    for field in ["mobile", "email"] {
+        late.as_object_mut().unwrap().remove(field);
+    }
+    let late_username = late["username"].as_str().unwrap().to_string();
+    lines.push(late.to_string());
+    lines.push(lines[6].clone());
     std::fs::write(export.join("uni-id-users.jsonl"), lines.join("\n") + "\n").unwrap();
 
     let out = target.import(&export, &["--batch", "1000", "--writers", "3"]);
@@ -760,7 +773,11 @@ async fn clashes_across_batches_are_found_while_batches_are_written(backend: Bac
     // was still being written.
     assert_eq!(
         summary_row(&out, "uni-id-users"),
-        [3005, 3000, 1, 2, 0, 2],
+        [3007, 3000, 2, 2, 0, 3],
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("uni-id-users.jsonl:3006: conflict: user 6600000000000000000000b3: username {late_username} already belongs to user")),
         "{text}"
     );
     assert!(

@@ -105,11 +105,29 @@ pub fn import(
     let mut conn = connection(pool)?;
     let conn = &mut conn;
     bulk_settings(conn, true)?;
+    search_index_hash(conn, true)?;
     let imported = import_files(conn, pool, &files, options, reporter);
-    let restored = bulk_settings(conn, false);
+    let restored = bulk_settings(conn, false).and(search_index_hash(conn, false));
     let summary = imported?;
     restored?;
     Ok(summary)
+}
+
+/// SQLite: how many bytes of new terms the users' search index (FTS5, migration 000008) holds
+/// in memory before it writes them out as a segment — 16 MB during an import instead of FTS5's
+/// 1 MB, so that a batch of users becomes one segment rather than a dozen for its merges to
+/// rewrite (4 % of an import, interleaved runs). It is a setting of the index, stored in the
+/// database; left at 16 MB by an interrupted import, it costs nothing: it is a threshold, not
+/// an allocation, and a server's transactions are far below either.
+fn search_index_hash(conn: &mut DbConn, on: bool) -> diesel::QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    if let DbConn::Sqlite(c) = conn {
+        let bytes = if on { 16 << 20 } else { 1 << 20 };
+        c.batch_execute(&format!(
+            "INSERT INTO user_search (user_search, rank) VALUES ('hashsize', {bytes})"
+        ))?;
+    }
+    Ok(())
 }
 
 /// A connection of the import's pool (its own, or a writer's).
@@ -122,16 +140,21 @@ pub(super) fn connection(pool: &DbPool) -> Result<DbConn, TransferError> {
 ///
 /// - SQLite: a 256 MB page cache (a maximum, not an allocation) instead of 2 MB, which a batch's
 ///   thousands of index pages would overflow, spilling dirty pages to the WAL mid-transaction;
-///   and no automatic checkpoints, which copy the WAL back every 4 MB and so write the same
-///   index pages again and again — one checkpoint at the end writes each page once.
+///   no automatic checkpoints, which copy the WAL back every 4 MB and so write the same
+///   index pages again and again — one checkpoint at the end writes each page once; and
+///   statement journals in memory: a statement of many rows (see `load::insert_rows!`) journals
+///   every page it changes, and past 64 KB SQLite spills that to a temporary file (7-10 % of
+///   the import in `pwrite`s).
 /// - PostgreSQL: commits do not wait for the WAL flush. A crash may lose the last batches but
 ///   never corrupts anything, and running the import again brings them in (it is idempotent).
 pub(super) fn bulk_settings(conn: &mut DbConn, on: bool) -> diesel::QueryResult<()> {
     use diesel::connection::SimpleConnection;
     let sql = match (&*conn, on) {
-        (DbConn::Sqlite(_), true) => "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0;",
+        (DbConn::Sqlite(_), true) => {
+            "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;"
+        }
         (DbConn::Sqlite(_), false) => {
-            "PRAGMA wal_checkpoint(PASSIVE); PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -2000;"
+            "PRAGMA wal_checkpoint(PASSIVE); PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT;"
         }
         (DbConn::Postgres(_), true) => "SET synchronous_commit = off",
         (DbConn::Postgres(_), false) => "RESET synchronous_commit",
@@ -200,24 +223,20 @@ fn import_all(
         let out = match collection {
             Collection::Users => {
                 let parse = |doc| UserRows::from_doc(doc).map(|r| (r, None));
-                // SQLite has one writer. Screening beside it on a reading connection was
-                // measured slower: a reader of a busy WAL pays for every page it looks up.
-                match pool {
-                    Some(pool) if options.writers > 1 && matches!(conn, DbConn::Postgres(_)) => {
-                        let name = file_name(path);
-                        let mut sink = ParallelUsers::start(conn, pool, options.writers, &name)?;
-                        read(*collection, path, options, reporter, parse, &mut sink)?
-                    }
-                    _ => read_in_turn(
-                        conn,
-                        *collection,
-                        path,
-                        options,
-                        reporter,
-                        parse,
-                        load::users_batch,
-                    )?,
-                }
+                let empty = load::no_users(conn)?;
+                // PostgreSQL: `writers` connections write at once. SQLite has one writer: a
+                // thread of its own when the database is empty, which the screening then
+                // hardly asks anything; otherwise the import's connection screens and writes
+                // in turn — screening beside a writer was measured slower, as a reader of a
+                // busy WAL pays for every page it looks up. A dry run has no writers.
+                let writers = match pool {
+                    None => 0,
+                    Some(_) if matches!(conn, DbConn::Postgres(_)) => options.writers,
+                    Some(_) => usize::from(empty),
+                };
+                let name = file_name(path);
+                let mut sink = ParallelUsers::start(conn, pool, writers, &name, empty)?;
+                read(*collection, path, options, reporter, parse, &mut sink)?
             }
             Collection::Permissions => read_in_turn(
                 conn,
@@ -297,12 +316,12 @@ struct InTurn<'c, W> {
     write: W,
 }
 
-impl<T: Clone, W> Sink<T> for InTurn<'_, W>
+impl<T, W> Sink<T> for InTurn<'_, W>
 where
-    W: Fn(&mut DbConn, Vec<Lined<T>>, &mut Out) -> diesel::QueryResult<()>,
+    W: Fn(&mut DbConn, &[Lined<T>], &mut Out) -> diesel::QueryResult<()>,
 {
     fn batch(&mut self, records: Vec<Lined<T>>, out: &mut Out) -> Result<(), TransferError> {
-        write_batch(self.conn, records, out, &self.write)
+        write_batch(self.conn, &records, out, &self.write)
     }
 }
 
@@ -313,7 +332,7 @@ fn read_in_turn<T: Clone + Send>(
     options: &Options,
     reporter: &mut dyn Reporter,
     parse: impl Fn(Doc) -> Result<(T, Option<String>), RecordError> + Sync,
-    write: impl Fn(&mut DbConn, Vec<Lined<T>>, &mut Out) -> diesel::QueryResult<()>,
+    write: impl Fn(&mut DbConn, &[Lined<T>], &mut Out) -> diesel::QueryResult<()>,
 ) -> Result<Out, TransferError> {
     let mut sink = InTurn { conn, write };
     read(collection, path, options, reporter, parse, &mut sink)
@@ -452,14 +471,14 @@ fn parse_batches<T>(
 /// One batch in one transaction: all at once, and if the database refuses that with a unique
 /// violation (which the checks before the write should have foreseen: a concurrent writer),
 /// again record by record so that only the refused records are left out.
-pub(super) fn write_batch<T: Clone>(
+pub(super) fn write_batch<T>(
     conn: &mut DbConn,
-    batch: Vec<Lined<T>>,
+    batch: &[Lined<T>],
     out: &mut Out,
-    write: &impl Fn(&mut DbConn, Vec<Lined<T>>, &mut Out) -> diesel::QueryResult<()>,
+    write: &impl Fn(&mut DbConn, &[Lined<T>], &mut Out) -> diesel::QueryResult<()>,
 ) -> Result<(), TransferError> {
     let mut attempt = out.attempt(false);
-    match conn.write_tx(|conn| write(conn, batch.clone(), &mut attempt)) {
+    match conn.write_tx(|conn| write(conn, batch, &mut attempt)) {
         Ok(()) => out.absorb(attempt),
         Err(e) if is_unique_violation(&e) => {
             let mut careful = out.attempt(true);

@@ -317,10 +317,10 @@ pub trait Stored: Keyed {
 
 /// One batch of a collection: each record classified against the database and the batch,
 /// `_id`s adopted, the new records admitted and written.
-pub fn batch<T: Stored>(conn: &mut DbConn, batch: Vec<Lined<T>>, out: &mut Out) -> QueryResult<()> {
-    let (keys, docs) = keys_and_docs(&batch);
+pub fn batch<T: Stored>(conn: &mut DbConn, batch: &[Lined<T>], out: &mut Out) -> QueryResult<()> {
+    let (keys, docs) = keys_and_docs(batch);
     let existing = T::existing(conn, &keys, &docs)?;
-    let (new, adopt) = split(classify(batch, existing, out), out);
+    let (new, adopt) = split(classify(batch.to_vec(), existing, out), out);
     for (key, doc) in adopt {
         T::adopt(conn, &key, &doc)?;
     }

@@ -1,7 +1,13 @@
-//! Users written by several connections at once, on PostgreSQL. One connection is the
-//! server's bottleneck there: its backend spends the import in index maintenance and foreign-key
-//! checks, one batch at a time, while the client waits. With two writers the database works
-//! on two batches at once (measured: 1.6-1.9 times the users per second on two cores).
+//! Users screened on the import's connection and written by connections of their own, on
+//! threads of their own (or, with none, on the import's connection in turn).
+//!
+//! - PostgreSQL: one connection is the server's bottleneck: its backend spends the import in
+//!   index maintenance and foreign-key checks, one batch at a time, while the client waits.
+//!   With two writers the database works on two batches at once (measured: 1.6-1.9 times the
+//!   users per second on two cores).
+//! - SQLite has one writer, but screening a batch against an empty database (see
+//!   `load::InFlight::database_empty`) hardly asks it anything, so it runs beside the writer
+//!   instead of in its transaction.
 //!
 //! Screening stays on one thread, in file order, so what counts as a conflict and which line
 //! wins is what a sequential import decides: each batch is screened against the database and
@@ -21,7 +27,8 @@ type Job = (u64, Vec<Lined<UserRows>>);
 type Done = (u64, Result<Out, TransferError>);
 
 pub struct ParallelUsers<'c> {
-    /// Screens each batch (outside any transaction: it must see every committed batch).
+    /// Screens each batch (outside any transaction: it must see every committed batch), and
+    /// writes it when there are no writers.
     conn: &'c mut DbConn,
     jobs: Option<SyncSender<Job>>,
     done: Receiver<Done>,
@@ -32,12 +39,14 @@ pub struct ParallelUsers<'c> {
 }
 
 impl<'c> ParallelUsers<'c> {
-    /// `writers` connections from `pool`, each on a thread of its own.
+    /// `writers` connections from `pool`, each on a thread of its own. `empty`: the database
+    /// held no user as the import began.
     pub fn start(
         conn: &'c mut DbConn,
-        pool: &DbPool,
+        pool: Option<&DbPool>,
         writers: usize,
         file: &str,
+        empty: bool,
     ) -> Result<ParallelUsers<'c>, TransferError> {
         // One batch waiting per writer: enough to keep them busy, little to hold in memory.
         let (jobs, queue) = sync_channel::<Job>(writers);
@@ -45,6 +54,9 @@ impl<'c> ParallelUsers<'c> {
         let (report, done) = sync_channel::<Done>(writers * 2 + 2);
         let mut threads = Vec::with_capacity(writers);
         for _ in 0..writers {
+            let pool = pool.ok_or_else(|| {
+                TransferError::Input("import writers need a connection pool".into())
+            })?;
             let mut writer = connection(pool)?;
             bulk_settings(&mut writer, true)?;
             let (queue, report, file) = (queue.clone(), report.clone(), file.to_string());
@@ -54,7 +66,7 @@ impl<'c> ParallelUsers<'c> {
                     let job = queue.lock().map(|q| q.recv());
                     let Ok(Ok((n, batch))) = job else { break };
                     let mut out = Out::new(&file);
-                    let result = write_batch(&mut writer, batch, &mut out, &load::write);
+                    let result = write_batch(&mut writer, &batch, &mut out, &load::write);
                     if report.send((n, result.map(|()| out))).is_err() {
                         break;
                     }
@@ -63,12 +75,17 @@ impl<'c> ParallelUsers<'c> {
                 let _ = bulk_settings(&mut writer, false);
             }));
         }
+        let in_flight = InFlight::comparing();
         Ok(ParallelUsers {
             conn,
             jobs: Some(jobs),
             done,
             writers: threads,
-            in_flight: InFlight::comparing(),
+            in_flight: if empty {
+                in_flight.database_empty()
+            } else {
+                in_flight
+            },
             next: 0,
             pending: 0,
         })
@@ -111,6 +128,11 @@ impl Sink<UserRows> for ParallelUsers<'_> {
         let fresh = load::users_screen(self.conn, records, &mut screened, &mut self.in_flight, n)?;
         out.absorb(screened);
         if fresh.is_empty() {
+            return Ok(());
+        }
+        if self.writers.is_empty() {
+            write_batch(self.conn, &fresh, out, &load::write)?;
+            self.in_flight.forget(n);
             return Ok(());
         }
         // Every writer busy and the queue full: wait for one to finish first.
