@@ -257,16 +257,17 @@ fn import(config: Config, dir: &Path, dry_run: bool, batch: u32, writers: u32) -
     let seconds = started.elapsed().as_secs_f64();
     print!("{}", progress::summary_table(&summary.collections, dry_run));
     let total = summary.total();
+    // Read, not imported: a second run reads everything and imports nothing.
+    let outcome = if dry_run {
+        "; dry run: nothing was written".to_string()
+    } else {
+        format!(": {} imported", total.imported)
+    };
     println!(
-        "{} {} records in {seconds:.1} s ({:.0} per second){}",
-        if dry_run { "checked" } else { "imported" },
+        "{} {} records in {seconds:.1} s ({:.0} per second){outcome}",
+        if dry_run { "checked" } else { "read" },
         total.read,
         total.read as f64 / seconds.max(1e-3),
-        if dry_run {
-            "; dry run: nothing was written"
-        } else {
-            ""
-        }
     );
     warn_unusable_hashes(&config, &summary.legacy_hashes)?;
     if total.bad + total.conflicts > 0 {

@@ -387,6 +387,13 @@ async fn ten_thousand_users_import_and_sign_in_with_their_old_passwords(backend:
         .load(&mut **c)
         .unwrap();
         assert_eq!(triggers.len(), 1, "the search trigger is back in place");
+        let hash: Vec<Found> = diesel::sql_query(
+            "SELECT CAST(v AS TEXT) AS id FROM user_search_config WHERE k = 'hashsize'",
+        )
+        .load(&mut **c)
+        .unwrap();
+        assert_eq!(hash.len(), 1);
+        assert_eq!(hash[0].id, "1048576", "FTS5's default hash size is back");
     }
 
     let before = target.fingerprint();
