@@ -75,7 +75,13 @@ impl<'c> ParallelUsers<'c> {
                 let _ = bulk_settings(&mut writer, false);
             }));
         }
-        let in_flight = InFlight::comparing();
+        // Without writers each batch is written before the next is screened: nothing is in
+        // flight for a later batch to compare with.
+        let in_flight = if writers == 0 {
+            InFlight::default()
+        } else {
+            InFlight::comparing()
+        };
         Ok(ParallelUsers {
             conn,
             jobs: Some(jobs),
