@@ -95,7 +95,7 @@ pub type Lined<T> = (u64, T);
 /// once it has committed, before the next batch's screening queries the database.
 #[derive(Default)]
 pub struct InFlight {
-    /// Each uid's line and batch, and (see [`InFlight::comparing`]) its rows.
+    /// Each uid's line and batch, and (see [`InFlight::new`]'s `compare`) its rows.
     ids: HashMap<String, (u64, u64, Option<UserRows>)>,
     /// Keep each user's rows, to answer a later batch's repeat of it as the database would.
     compare: bool,
@@ -140,20 +140,16 @@ fn maybe_sent<T>(
 }
 
 impl InFlight {
-    /// For batches screened while earlier ones are still being written: a later batch's
-    /// repeat of a user is then "unchanged" or "kept", as it would be once the earlier batch
-    /// committed, rather than a conflict — the same outcome whatever the timing.
-    pub fn comparing() -> InFlight {
+    /// `compare`: batches are screened while earlier ones are still being written, so a later
+    /// batch's repeat of a user is answered "unchanged" or "kept", as it would be once the
+    /// earlier batch committed, rather than a conflict — the same outcome whatever the timing.
+    /// `database_empty`: the database held no user as the import began (see [`Sent`]).
+    pub fn new(compare: bool, database_empty: bool) -> InFlight {
         InFlight {
-            compare: true,
+            compare,
+            sent: database_empty.then(Sent::default),
             ..InFlight::default()
         }
-    }
-
-    /// The database held no user as the import began: see [`Sent`].
-    pub fn database_empty(mut self) -> InFlight {
-        self.sent = Some(Sent::default());
-        self
     }
 
     /// Batch `batch` has committed: the database answers for it now.
@@ -672,8 +668,7 @@ struct LedgerRow {
     user_id: String,
 }
 
-/// SQLite: the users of `batch`, a statement each (prepared once: in-process there is no round
-/// trip to save), and their search index.
+/// SQLite: the users of `batch` (see [`insert_rows!`]) and their search index.
 fn insert_users(conn: &mut diesel::SqliteConnection, batch: &[&UserRows]) -> QueryResult<()> {
     // The users' search index (an FTS5 table, migration 000008) is filled by a trigger row by
     // row, and FTS5 flushes its pending terms at every statement: a fifth of an import's time.

@@ -6,7 +6,7 @@
 //!   With two writers the database works on two batches at once (measured: 1.6-1.9 times the
 //!   users per second on two cores).
 //! - SQLite has one writer, but screening a batch against an empty database (see
-//!   `load::InFlight::database_empty`) hardly asks it anything, so it runs beside the writer
+//!   `load::InFlight::new`) hardly asks it anything, so it runs beside the writer
 //!   instead of in its transaction.
 //!
 //! Screening stays on one thread, in file order, so what counts as a conflict and which line
@@ -75,23 +75,14 @@ impl<'c> ParallelUsers<'c> {
                 let _ = bulk_settings(&mut writer, false);
             }));
         }
-        // Without writers each batch is written before the next is screened: nothing is in
-        // flight for a later batch to compare with.
-        let in_flight = if writers == 0 {
-            InFlight::default()
-        } else {
-            InFlight::comparing()
-        };
         Ok(ParallelUsers {
             conn,
             jobs: Some(jobs),
             done,
             writers: threads,
-            in_flight: if empty {
-                in_flight.database_empty()
-            } else {
-                in_flight
-            },
+            // Without writers each batch is written before the next is screened: nothing is
+            // in flight for a later batch to compare with.
+            in_flight: InFlight::new(writers > 0, empty),
             next: 0,
             pending: 0,
         })
