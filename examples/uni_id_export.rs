@@ -170,6 +170,12 @@ pub fn generate(dir: &Path, users: usize) -> std::io::Result<Vec<Sample>> {
             doc["huawei_openid"] = json!({"app-harmony": format!("h_{i}")});
             doc["huawei_unionid"] = json!(format!("hu_{i}"));
         }
+        if i % 97 == 11 {
+            // A project's plugin for a provider with a `user_id` kind, which only unid's own
+            // list carries, and an empty per-platform object that holds no id.
+            doc["unid_third_party"] = json!([{"provider": "feishu", "kind": "user_id", "platform": "", "value": format!("fs_{i}")}]);
+            doc["huawei_openid"] = json!({});
+        }
         if i > 0 && i % 3 == 0 {
             // Invited by an earlier user, and so by that user's inviter: nearest first.
             let chain: Vec<String> = [i / 3, i / 9, i / 27]

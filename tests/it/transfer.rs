@@ -503,6 +503,9 @@ async fn import_export_import_is_the_identity(backend: Backend) {
     // HarmonyOS ids, which no plugin knows yet, are ids (users 7, 20, … of 400), not extra fields.
     let huawei = "provider = 'huawei' AND ((kind = 'openid' AND platform = 'app-harmony') OR kind = 'unionid')";
     assert_eq!(first.count_where("user_third_party", huawei), 2 * 31);
+    // Users 11, 108, … of 400: a plugin's `user_id`, carried by unid's own list.
+    let feishu = "provider = 'feishu' AND kind = 'user_id' AND platform = '' AND value LIKE 'fs_%'";
+    assert_eq!(first.count_where("user_third_party", feishu), 5);
     let e1 = first.dir.join("e1");
     let out = first.export(&e1);
     assert!(out.status.success(), "{}", describe(&out));

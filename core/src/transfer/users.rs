@@ -55,6 +55,52 @@ fn ids_shaped(value: &Value) -> bool {
     }
 }
 
+/// Whether `value` is an object of platforms that holds no id (`huawei_openid: {}`, or every
+/// platform `null`): kept verbatim among the extra fields, so a round trip gives it back.
+fn holds_no_id(value: &Value) -> bool {
+    value
+        .as_object()
+        .is_some_and(|map| map.values().all(Value::is_null))
+}
+
+/// unid's own field for the third-party ids that no uni-id field can carry: a login plugin's
+/// kind other than `openid` / `unionid` (a `user_id`, say), or a provider whose name is not
+/// lower-case letters and digits, which `<provider>_<kind>` would not name unambiguously.
+/// A list of `{provider, kind, platform, value}`; uni-id keeps it as an unknown field.
+pub const OTHER_IDS: &str = "unid_third_party";
+
+/// The [`OTHER_IDS`] list as ids.
+fn other_ids(value: Value, ids: &mut Vec<ThirdPartyId>) -> Result<(), RecordError> {
+    let shape = || {
+        RecordError::invalid(
+            OTHER_IDS,
+            "expected a list of {provider, kind, platform, value} strings",
+        )
+    };
+    let Value::Array(entries) = value else {
+        return Err(shape());
+    };
+    for entry in entries {
+        let text = |key: &str| match entry.get(key) {
+            Some(Value::String(s)) => Some(s.as_str()),
+            None | Some(Value::Null) if key == "platform" => Some(""),
+            _ => None,
+        };
+        match (
+            text("provider"),
+            text("kind"),
+            text("platform"),
+            text("value"),
+        ) {
+            (Some(p), Some(k), Some(pf), Some(v)) if !p.is_empty() && !k.is_empty() => {
+                ids.push(ThirdPartyId::new(p, k, pf, v));
+            }
+            _ => return Err(shape()),
+        }
+    }
+    Ok(())
+}
+
 /// `value`, the field `field`, as ids of `provider`: a plain string (no platform) or an object
 /// of strings by platform (`wx_openid: {mp: …, app: …}`).
 fn third_party_ids(
@@ -201,8 +247,10 @@ impl UserRows {
         apps.dedup();
         let mut third_party = Vec::new();
         for (field, provider, kind) in THIRD_PARTY_FIELDS {
-            if let Some(value) = doc.any(field) {
-                third_party_ids(value, field, provider, kind, &mut third_party)?;
+            match doc.any(field) {
+                Some(value) if holds_no_id(&value) => doc.put(field, value),
+                Some(value) => third_party_ids(value, field, provider, kind, &mut third_party)?,
+                None => {}
             }
         }
         for field in doc.names() {
@@ -211,10 +259,13 @@ impl UserRows {
             };
             match doc.any(&field) {
                 // A field of the project's own that merely looks like one stays as it was.
-                Some(value) if !ids_shaped(&value) => doc.put(&field, value),
+                Some(value) if !ids_shaped(&value) || holds_no_id(&value) => doc.put(&field, value),
                 Some(value) => third_party_ids(value, &field, &provider, kind, &mut third_party)?,
                 None => {}
             }
+        }
+        if let Some(value) = doc.any(OTHER_IDS) {
+            other_ids(value, &mut third_party)?;
         }
         if let Some(identities) = doc.any("identities") {
             if let Some(uid) = external_uid(&identities)? {
@@ -226,6 +277,15 @@ impl UserRows {
         third_party.sort_by(|a, b| {
             (&a.provider, &a.kind, &a.platform).cmp(&(&b.provider, &b.kind, &b.platform))
         });
+        if let Some(pair) = third_party.windows(2).find(|w| w[0].same_slot(&w[1])) {
+            return Err(RecordError::invalid(
+                OTHER_IDS,
+                format!(
+                    "a second {} {} id for the platform {:?}",
+                    pair[1].provider, pair[1].kind, pair[1].platform
+                ),
+            ));
+        }
         let realname = match doc.object("realname_auth")? {
             None => None,
             Some(auth) => Some(Realname {
@@ -354,8 +414,12 @@ impl UserRows {
             _ => Map::new(),
         };
         let identities = identities(extra.remove("identities"), &self.third_party);
-        for (field, value) in third_party_fields(&self.third_party) {
+        let (fields, others) = third_party_fields(&self.third_party);
+        for (field, value) in fields {
             put(&field, Some(value));
+        }
+        if !others.is_empty() {
+            put(OTHER_IDS, Some(Value::Array(others)));
         }
         put("identities", identities);
         // unid's own columns win over a stale copy in `extra`.
@@ -432,18 +496,32 @@ fn identities(stored: Option<Value>, third_party: &[ThirdPartyId]) -> Option<Val
 
 /// `wx_openid: {mp, app___UNI_A…}`, `wx_unionid: "…"`… from the rows. An id with no platform
 /// is the field's plain string; a provider unid does not know by a uni-id name is written as
-/// `<provider>_<kind>`, which an import reads back as that provider's ids when the kind is
-/// `openid` or `unionid` (see [`other_provider_field`]).
-fn third_party_fields(ids: &[ThirdPartyId]) -> Vec<(String, Value)> {
+/// `<provider>_<kind>` when an import reads that name back as this provider and kind (see
+/// [`other_provider_field`]), and otherwise as an entry of the second list, [`OTHER_IDS`].
+fn third_party_fields(ids: &[ThirdPartyId]) -> (Vec<(String, Value)>, Vec<Value>) {
     let mut fields: Vec<(String, Value)> = Vec::new();
+    let mut others = Vec::new();
     for id in ids.iter().filter(|id| id.provider != EXTERNAL) {
-        let field = THIRD_PARTY_FIELDS
+        let known = THIRD_PARTY_FIELDS
             .iter()
             .find(|(_, p, k)| *p == id.provider && *k == id.kind)
-            .map_or_else(
-                || format!("{}_{}", id.provider, id.kind),
-                |(f, _, _)| f.to_string(),
-            );
+            .map(|(f, _, _)| f.to_string());
+        let named = || {
+            let field = format!("{}_{}", id.provider, id.kind);
+            let read_back = other_provider_field(&field);
+            // `ali_openid` of a provider named `ali` would come back as Alipay's.
+            let taken = THIRD_PARTY_FIELDS.iter().any(|(f, _, _)| *f == field);
+            (!taken && read_back == Some((id.provider.clone(), id.kind.as_str()))).then_some(field)
+        };
+        let Some(field) = known.or_else(named) else {
+            others.push(json!({
+                "provider": id.provider,
+                "kind": id.kind,
+                "platform": id.platform,
+                "value": id.value,
+            }));
+            continue;
+        };
         let slot = match fields.iter().position(|(f, _)| *f == field) {
             Some(i) => &mut fields[i].1,
             None => {
@@ -467,7 +545,7 @@ fn third_party_fields(ids: &[ThirdPartyId]) -> Vec<(String, Value)> {
             }
         }
     }
-    fields
+    (fields, others)
 }
 
 /// `+8613800138000` → `13800138000` as uni-id stores mainland numbers; others stay E.164.
@@ -573,6 +651,86 @@ mod tests {
         assert_eq!(doc["github_openid"], "g-1");
         let again = rows(&Value::Object(doc).to_string()).expect("its own export");
         assert_eq!(again, r);
+    }
+
+    #[test]
+    fn third_party_objects_without_an_id_come_back_as_they_were() {
+        let line = r#"{"_id":"6553f1000000000000000001","huawei_openid":{},"wx_openid":{"mp":null},"qq_openid":{},"apple_openid":"a-1"}"#;
+        let r = rows(line).expect("a valid user");
+        assert_eq!(
+            r.third_party,
+            [ThirdPartyId::new("apple", "openid", "", "a-1")]
+        );
+        assert!(
+            r.ledger()
+                .iter()
+                .all(|(_, kind, _)| kind == "apple:openid:")
+        );
+        let doc = r.to_doc();
+        assert_eq!(doc["huawei_openid"], json!({}));
+        assert_eq!(doc["wx_openid"], json!({"mp": null}));
+        assert_eq!(doc["qq_openid"], json!({}));
+        let again = rows(&Value::Object(doc).to_string()).expect("its own export");
+        assert_eq!(again, r);
+        // An id given later (a WeChat sign-in) wins over the empty object kept from the import.
+        let mut signed_in = r.clone();
+        signed_in
+            .third_party
+            .push(ThirdPartyId::new("weixin", "openid", "mp", "o-1"));
+        assert_eq!(signed_in.to_doc()["wx_openid"], json!({"mp": "o-1"}));
+    }
+
+    #[test]
+    fn ids_no_uni_id_field_can_carry_come_back_through_unid_third_party() {
+        let ids = [
+            ThirdPartyId::new("ali", "openid", "", "not-alipay"),
+            ThirdPartyId::new("feishu", "user_id", "", "f-1"),
+            ThirdPartyId::new("huawei", "openid", "", "h-1"),
+            ThirdPartyId::new("my-sso", "openid", "web", "s-1"),
+            ThirdPartyId::new("weixin", "openid", "mp", "o-1"),
+        ];
+        let mut r = rows(r#"{"_id":"6553f1000000000000000001"}"#).expect("a valid user");
+        r.third_party = ids.to_vec();
+        let doc = r.to_doc();
+        assert_eq!(doc["huawei_openid"], "h-1");
+        assert_eq!(doc["wx_openid"], json!({"mp": "o-1"}));
+        assert_eq!(
+            doc[OTHER_IDS],
+            json!([
+                {"provider": "ali", "kind": "openid", "platform": "", "value": "not-alipay"},
+                {"provider": "feishu", "kind": "user_id", "platform": "", "value": "f-1"},
+                {"provider": "my-sso", "kind": "openid", "platform": "web", "value": "s-1"},
+            ])
+        );
+        assert!(doc.get("ali_openid").is_none() && doc.get("feishu_user_id").is_none());
+        let again = rows(&Value::Object(doc).to_string()).expect("its own export");
+        assert_eq!(again, r);
+        assert!(again.user.extra.is_none());
+    }
+
+    #[test]
+    fn a_bad_unid_third_party_list_is_named() {
+        let err = |list: &str| {
+            rows(&format!(
+                r#"{{"_id":"6553f1000000000000000001","wx_openid":{{"mp":"o-1"}},"unid_third_party":{list}}}"#
+            ))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        };
+        assert!(err(r#"[{"provider":"x","kind":"openid","value":"v"}]"#).is_ok());
+        for bad in [
+            r#"{"provider":"x"}"#,
+            r#"[{"provider":"x","kind":"openid"}]"#,
+            r#"[{"provider":"","kind":"openid","value":"v"}]"#,
+            r#"[{"provider":"x","kind":"openid","value":7}]"#,
+            r#"["x"]"#,
+        ] {
+            let e = err(bad).expect_err(bad);
+            assert!(e.contains("unid_third_party"), "{bad}: {e}");
+        }
+        let twice = err(r#"[{"provider":"weixin","kind":"openid","platform":"mp","value":"o-2"}]"#)
+            .expect_err("two ids in one slot");
+        assert!(twice.contains("a second weixin openid id"), "{twice}");
     }
 
     #[test]
