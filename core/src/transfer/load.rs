@@ -5,6 +5,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hasher};
+use std::sync::Arc;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -89,16 +90,23 @@ pub const MAX_PARAMS: usize = 30_000;
 /// A record and the line it came from.
 pub type Lined<T> = (u64, T);
 
+/// A screened batch of users, shared by its writer and the screening of later batches.
+pub type Batch = Arc<Vec<Lined<UserRows>>>;
+
 /// What batches screened but not yet committed hold — their uids, identifiers and invite
 /// codes — for screening the next batch while they are written (in parallel, on other
 /// connections): the database cannot show them yet. Each batch's entries are forgotten
 /// once it has committed, before the next batch's screening queries the database.
 #[derive(Default)]
 pub struct InFlight {
-    /// Each uid's line and batch, and (see [`InFlight::new`]'s `compare`) its rows.
-    ids: HashMap<String, (u64, u64, Option<UserRows>)>,
+    /// Each uid's line and batch, and (see [`InFlight::new`]'s `compare`) where its rows are
+    /// in that batch.
+    ids: HashMap<String, (u64, u64, Option<usize>)>,
     /// Keep each user's rows, to answer a later batch's repeat of it as the database would.
     compare: bool,
+    /// With `compare`, the batches on their way to the database, shared with their writers
+    /// rather than copied user by user.
+    batches: HashMap<u64, Batch>,
     holders: HashMap<(String, String), Vec<Holder>>,
     codes: HashMap<String, (String, u64, u64)>,
     /// Set when the database held no user as the import began: see [`Sent`].
@@ -152,8 +160,27 @@ impl InFlight {
         }
     }
 
+    /// `fresh`, batch `batch_no` as [`users_screen`] passed it, is on its way to the database.
+    pub fn remember(&mut self, batch_no: u64, fresh: &Batch) {
+        if !self.compare {
+            return;
+        }
+        for (i, (_, rows)) in fresh.iter().enumerate() {
+            if let Some(entry) = self.ids.get_mut(&rows.user.id) {
+                entry.2 = Some(i);
+            }
+        }
+        self.batches.insert(batch_no, fresh.clone());
+    }
+
+    /// The rows of the user on its way to the database in batch `batch` at `index`.
+    fn rows(&self, batch: u64, index: usize) -> Option<&UserRows> {
+        Some(&self.batches.get(&batch)?.get(index)?.1)
+    }
+
     /// Batch `batch` has committed: the database answers for it now.
     pub fn forget(&mut self, batch: u64) {
+        self.batches.remove(&batch);
         self.ids.retain(|_, (_, b, _)| *b != batch);
         self.codes.retain(|_, (_, _, b)| *b != batch);
         self.holders.retain(|_, list| {
@@ -187,7 +214,7 @@ pub fn users_screen(
         let id = rows.user.id.clone();
         // The database's copy, or that of an earlier batch on its way there.
         let earlier = existing.get(&id).or_else(|| match in_flight.ids.get(&id) {
-            Some((_, b, rows)) if *b != batch_no => rows.as_ref(),
+            Some((_, b, Some(i))) if *b != batch_no => in_flight.rows(*b, *i),
             _ => None,
         });
         if let Some(have) = earlier {
@@ -237,13 +264,6 @@ pub fn users_screen(
     in_flight
         .ids
         .retain(|id, (_, b, _)| *b != batch_no || kept.contains_key(id.as_str()));
-    if in_flight.compare {
-        for (_, rows) in &fresh {
-            if let Some(entry) = in_flight.ids.get_mut(&rows.user.id) {
-                entry.2 = Some(rows.clone());
-            }
-        }
-    }
     Ok(fresh)
 }
 
@@ -364,15 +384,23 @@ fn screen(
     in_flight: &mut InFlight,
     batch_no: u64,
 ) -> QueryResult<Vec<Lined<UserRows>>> {
-    let ledgers: Vec<Vec<(String, String, String)>> =
-        fresh.iter().map(|(_, r)| r.ledger()).collect();
+    // Each entry as (app, (kind, value)): the pair is the holders' key, looked up as it is.
+    let ledgers: Vec<Vec<(String, (String, String))>> = fresh
+        .iter()
+        .map(|(_, r)| {
+            r.ledger()
+                .into_iter()
+                .map(|(a, k, v)| (a, (k, v)))
+                .collect()
+        })
+        .collect();
     let sent = in_flight.sent.as_ref();
     let mut values: Vec<String> = maybe_sent(
         ledgers.iter().flatten(),
         sent.map(|s| &s.identifiers),
-        |(_, kind, value)| fingerprint(&[kind, value]),
+        |(_, (kind, value))| fingerprint(&[kind, value]),
     )
-    .map(|(_, _, v)| v.clone())
+    .map(|(_, (_, v))| v.clone())
     .collect();
     values.sort();
     values.dedup();
@@ -423,12 +451,12 @@ fn screen(
     let mut keep = Vec::with_capacity(fresh.len());
     for ((line, rows), ledger) in fresh.into_iter().zip(ledgers) {
         let uid = &rows.user.id;
-        let clash = ledger.iter().find_map(|(app, kind, value)| {
+        let clash = ledger.iter().find_map(|(app, key)| {
             holders
-                .get(&(kind.clone(), value.clone()))?
+                .get(key)?
                 .iter()
                 .find(|h| h.uid != *uid && (h.app == *app || h.app == "*" || app == "*"))
-                .map(|h| (kind, value, h))
+                .map(|h| (&key.0, &key.1, h))
         });
         if let Some((kind, value, h)) = clash {
             let shown = if kind == "mobile" {
@@ -466,12 +494,12 @@ fn screen(
         if let Some(sent) = &mut in_flight.sent {
             sent.ids.insert(fingerprint(&[uid]));
             sent.identifiers
-                .extend(ledger.iter().map(|(_, k, v)| fingerprint(&[k, v])));
+                .extend(ledger.iter().map(|(_, (k, v))| fingerprint(&[k, v])));
             sent.codes
                 .extend(rows.user.my_invite_code.iter().map(|c| fingerprint(&[c])));
         }
-        for (app, kind, value) in ledger {
-            holders.entry((kind, value)).or_default().push(Holder {
+        for (app, key) in ledger {
+            holders.entry(key).or_default().push(Holder {
                 app,
                 uid: uid.clone(),
                 line: Some(line),

@@ -19,11 +19,11 @@ use std::thread::JoinHandle;
 
 use super::TransferError;
 use super::import::{Sink, bulk_settings, connection, write_batch};
-use super::load::{self, InFlight, Lined, Out};
+use super::load::{self, Batch, InFlight, Lined, Out};
 use super::users::UserRows;
 use crate::db::{DbConn, DbPool};
 
-type Job = (u64, Vec<Lined<UserRows>>);
+type Job = (u64, Batch);
 type Done = (u64, Result<Out, TransferError>);
 
 pub struct ParallelUsers<'c> {
@@ -132,6 +132,8 @@ impl Sink<UserRows> for ParallelUsers<'_> {
             self.in_flight.forget(n);
             return Ok(());
         }
+        let fresh = Arc::new(fresh);
+        self.in_flight.remember(n, &fresh);
         // Every writer busy and the queue full: wait for one to finish first.
         while self.pending >= self.writers.len() * 2 {
             self.collect(true, out)?;
