@@ -99,13 +99,11 @@ pub type Batch = Arc<Vec<Lined<UserRows>>>;
 /// once it has committed, before the next batch's screening queries the database.
 #[derive(Default)]
 pub struct InFlight {
-    /// Each uid's line and batch, and (see [`InFlight::new`]'s `compare`) where its rows are
-    /// in that batch.
+    /// Each uid's line and batch, and (see [`InFlight::remember`]) where its rows are in that
+    /// batch.
     ids: HashMap<String, (u64, u64, Option<usize>)>,
-    /// Keep each user's rows, to answer a later batch's repeat of it as the database would.
-    compare: bool,
-    /// With `compare`, the batches on their way to the database, shared with their writers
-    /// rather than copied user by user.
+    /// The batches on their way to the database, shared with their writers rather than copied
+    /// user by user (see [`InFlight::remember`]).
     batches: HashMap<u64, Batch>,
     holders: HashMap<(String, String), Vec<Holder>>,
     codes: HashMap<String, (String, u64, u64)>,
@@ -148,23 +146,20 @@ fn maybe_sent<T>(
 }
 
 impl InFlight {
-    /// `compare`: batches are screened while earlier ones are still being written, so a later
-    /// batch's repeat of a user is answered "unchanged" or "kept", as it would be once the
-    /// earlier batch committed, rather than a conflict — the same outcome whatever the timing.
     /// `database_empty`: the database held no user as the import began (see [`Sent`]).
-    pub fn new(compare: bool, database_empty: bool) -> InFlight {
+    pub fn new(database_empty: bool) -> InFlight {
         InFlight {
-            compare,
             sent: database_empty.then(Sent::default),
             ..InFlight::default()
         }
     }
 
-    /// `fresh`, batch `batch_no` as [`users_screen`] passed it, is on its way to the database.
+    /// `fresh`, batch `batch_no` as [`users_screen`] passed it, is on its way to the database
+    /// while later batches are screened: a later batch's repeat of one of its users is then
+    /// answered "unchanged" or "kept" against these rows, as it would be once this batch
+    /// committed, rather than a conflict — the same outcome whatever the timing. (A batch
+    /// written before the next is screened needs no remembering.)
     pub fn remember(&mut self, batch_no: u64, fresh: &Batch) {
-        if !self.compare {
-            return;
-        }
         for (i, (_, rows)) in fresh.iter().enumerate() {
             if let Some(entry) = self.ids.get_mut(&rows.user.id) {
                 entry.2 = Some(i);

@@ -80,9 +80,7 @@ impl<'c> ParallelUsers<'c> {
             jobs: Some(jobs),
             done,
             writers: threads,
-            // Without writers each batch is written before the next is screened: nothing is
-            // in flight for a later batch to compare with.
-            in_flight: InFlight::new(writers > 0, empty),
+            in_flight: InFlight::new(empty),
             next: 0,
             pending: 0,
         })
