@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 
 use super::TransferError;
 use super::import::{Sink, bulk_settings, connection, write_batch};
-use super::load::{self, Batch, InFlight, Lined, Out};
+use super::load::{self, Batch, InFlight, Lined, Out, References};
 use super::users::UserRows;
 use crate::db::{DbConn, DbPool};
 
@@ -36,6 +36,7 @@ pub struct ParallelUsers<'c> {
     in_flight: InFlight,
     next: u64,
     pending: usize,
+    references: References,
 }
 
 impl<'c> ParallelUsers<'c> {
@@ -53,6 +54,8 @@ impl<'c> ParallelUsers<'c> {
         let queue = Arc::new(Mutex::new(queue));
         let (report, done) = sync_channel::<Done>(writers * 2 + 2);
         let mut threads = Vec::with_capacity(writers);
+        // The writers' connections come from the same pool, with the same role.
+        let references = load::references_check(conn)?;
         for _ in 0..writers {
             let pool = pool.ok_or_else(|| {
                 TransferError::Input("import writers need a connection pool".into())
@@ -66,7 +69,10 @@ impl<'c> ParallelUsers<'c> {
                     let job = queue.lock().map(|q| q.recv());
                     let Ok(Ok((n, batch))) = job else { break };
                     let mut out = Out::new(&file);
-                    let result = write_batch(&mut writer, &batch, &mut out, &load::write);
+                    let write = |c: &mut DbConn, b: &[Lined<UserRows>], o: &mut Out| {
+                        load::write(c, b, o, references)
+                    };
+                    let result = write_batch(&mut writer, &batch, &mut out, &write);
                     if report.send((n, result.map(|()| out))).is_err() {
                         break;
                     }
@@ -81,6 +87,7 @@ impl<'c> ParallelUsers<'c> {
             done,
             writers: threads,
             in_flight: InFlight::new(empty),
+            references,
             next: 0,
             pending: 0,
         })
@@ -126,7 +133,11 @@ impl Sink<UserRows> for ParallelUsers<'_> {
             return Ok(());
         }
         if self.writers.is_empty() {
-            write_batch(self.conn, &fresh, out, &load::write)?;
+            let references = self.references;
+            let write = |c: &mut DbConn, b: &[Lined<UserRows>], o: &mut Out| {
+                load::write(c, b, o, references)
+            };
+            write_batch(self.conn, &fresh, out, &write)?;
             self.in_flight.forget(n);
             return Ok(());
         }
