@@ -270,6 +270,13 @@ fn import(config: Config, dir: &Path, dry_run: bool, batch: u32, writers: u32) -
         total.read as f64 / seconds.max(1e-3),
     );
     warn_unusable_hashes(&config, &summary.legacy_hashes)?;
+    if summary.references_checked_row_by_row {
+        eprintln!(
+            "note: PostgreSQL checked each imported user's rows against their foreign keys one \
+             by one, because the import's role may not set session_replication_role or a user \
+             table has a trigger of its own: about a quarter slower (see README, Moving from uni-id)"
+        );
+    }
     if total.bad + total.conflicts > 0 {
         println!(
             "{} records were not imported: see the lines above",

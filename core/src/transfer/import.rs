@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use super::load::{self, Lined, Out};
+use super::load::{self, Lined, Out, References};
 use super::load_other;
 use super::other::{Device, LogEntry, OpendbDevice, Permission, Role, Tag};
 use super::parallel::ParallelUsers;
@@ -46,6 +46,9 @@ pub struct Summary {
     /// digest, by the version of `passwordSecret` it needs: see
     /// [`crate::passwords::legacy_hash_checkable`].
     pub legacy_hashes: Vec<(Option<i64>, i64)>,
+    /// PostgreSQL checked each of the users' satellite rows against its foreign keys, as the
+    /// import may not set them aside (see `load::references_check`): slower, worth saying.
+    pub references_checked_row_by_row: bool,
 }
 
 impl Summary {
@@ -235,7 +238,10 @@ fn import_all(
                     Some(_) => usize::from(empty),
                 };
                 let name = file_name(path);
+                let postgres = matches!(conn, DbConn::Postgres(_));
                 let mut sink = ParallelUsers::start(conn, pool, writers, &name, empty)?;
+                summary.references_checked_row_by_row |=
+                    postgres && sink.references() == References::Checked;
                 read(*collection, path, options, reporter, parse, &mut sink)?
             }
             Collection::Permissions => read_in_turn(

@@ -93,6 +93,11 @@ impl<'c> ParallelUsers<'c> {
         })
     }
 
+    /// How the batches' satellite rows have their references checked.
+    pub fn references(&self) -> References {
+        self.references
+    }
+
     /// Takes in what the writers finished (waiting for one when `wait`), forgetting those
     /// batches' entries: the database shows them from now on.
     fn collect(&mut self, wait: bool, out: &mut Out) -> Result<(), TransferError> {
