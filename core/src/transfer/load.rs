@@ -570,10 +570,18 @@ pub fn references_check(conn: &mut DbConn) -> QueryResult<References> {
     })
 }
 
+/// [`write`] with its references checked as `references` says, in the shape
+/// `import::write_batch` takes.
+pub fn writes(
+    references: References,
+) -> impl Fn(&mut DbConn, &[Lined<UserRows>], &mut Out) -> QueryResult<()> + Copy {
+    move |conn, batch, out| write(conn, batch, out, references)
+}
+
 /// Inserts the batch at once (a unique violation fails the batch, which the caller then
 /// retries carefully), or, careful, one user at a time, reporting those the database refuses
 /// (a registration that took an identifier since [`screen`] looked).
-pub fn write(
+fn write(
     conn: &mut DbConn,
     batch: &[Lined<UserRows>],
     out: &mut Out,
@@ -890,8 +898,7 @@ mod tests {
     fn a_refused_batch_is_retried_user_by_user(pool: &DbPool) {
         pool.migrate().expect("test setup");
         let mut conn = pool.get().expect("test setup");
-        let references = references_check(&mut conn).expect("test setup");
-        let write = |c: &mut DbConn, b: &[Lined<UserRows>], o: &mut Out| write(c, b, o, references);
+        let write = writes(references_check(&mut conn).expect("test setup"));
         let mut out = Out::new("uni-id-users.jsonl");
         write_batch(&mut conn, &[(1, user(1))], &mut out, &write).expect("test setup");
         assert_eq!(out.tally.imported, 1);
@@ -932,10 +939,10 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    /// Runs `test` with a pool whose connections work in a schema of their own, and an
-    /// administrative connection (the test URL's role, a superuser in CI); skipped, saying so,
-    /// when no PostgreSQL is configured.
-    fn in_postgres_schema(tag: &str, test: impl FnOnce(&DbPool, &mut DbConn, &str)) {
+    /// Runs `test` with a pool whose connections work in a schema of their own (named to it),
+    /// as the test URL's role (a superuser in CI); skipped, saying so, when no PostgreSQL is
+    /// configured.
+    fn in_postgres_schema(tag: &str, test: impl FnOnce(&DbPool, &str)) {
         let Ok(base) = std::env::var("UNID_TEST_DATABASE_URL") else {
             eprintln!("skipped: UNID_TEST_DATABASE_URL is not set (CI sets it)");
             return;
@@ -951,7 +958,7 @@ mod tests {
         let sep = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
         let pool = DbPool::connect(&url, 1).expect("test setup");
-        test(&pool, admin, &schema);
+        test(&pool, &schema);
         drop(pool);
         let sql = format!("DROP SCHEMA {schema} CASCADE");
         crate::db_run!(admin: { admin.batch_execute(&sql) }).expect("test setup");
@@ -959,7 +966,7 @@ mod tests {
 
     #[test]
     fn a_refused_batch_is_retried_user_by_user_on_postgres() {
-        in_postgres_schema("retry", |pool, _, _| {
+        in_postgres_schema("retry", |pool, _| {
             a_refused_batch_is_retried_user_by_user(pool);
         });
     }
@@ -979,7 +986,7 @@ mod tests {
     /// operator's own.
     #[test]
     fn foreign_key_checks_are_set_aside_only_when_allowed_and_harmless_on_postgres() {
-        in_postgres_schema("references", |pool, _, schema| {
+        in_postgres_schema("references", |pool, schema| {
             pool.migrate().expect("test setup");
             let mut conn = pool.get().expect("test setup");
             let conn = &mut conn;

@@ -69,10 +69,8 @@ impl<'c> ParallelUsers<'c> {
                     let job = queue.lock().map(|q| q.recv());
                     let Ok(Ok((n, batch))) = job else { break };
                     let mut out = Out::new(&file);
-                    let write = |c: &mut DbConn, b: &[Lined<UserRows>], o: &mut Out| {
-                        load::write(c, b, o, references)
-                    };
-                    let result = write_batch(&mut writer, &batch, &mut out, &write);
+                    let result =
+                        write_batch(&mut writer, &batch, &mut out, &load::writes(references));
                     if report.send((n, result.map(|()| out))).is_err() {
                         break;
                     }
@@ -138,11 +136,7 @@ impl Sink<UserRows> for ParallelUsers<'_> {
             return Ok(());
         }
         if self.writers.is_empty() {
-            let references = self.references;
-            let write = |c: &mut DbConn, b: &[Lined<UserRows>], o: &mut Out| {
-                load::write(c, b, o, references)
-            };
-            write_batch(self.conn, &fresh, out, &write)?;
+            write_batch(self.conn, &fresh, out, &load::writes(self.references))?;
             self.in_flight.forget(n);
             return Ok(());
         }
